@@ -99,6 +99,7 @@ class LanguagesForm(forms.Form):
                 label=label,
                 choices=[("", "—"), *Proficiency.choices],
                 required=False,
+                widget=forms.Select(attrs={"class": "form-select"}),
                 initial=initial_languages.get(code, ""),
             )
 

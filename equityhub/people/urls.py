@@ -16,3 +16,11 @@ urlpatterns = [
     path("<int:person_id>/demographics/", views.person_demographics, name="person-demographics"),
     path("<int:person_id>/consents/new/", views.consent_create, name="consent-create"),
 ]
+
+from equityhub.people import views_import  # noqa: E402  (import and export pages)
+
+urlpatterns += [
+    path("import/", views_import.import_upload, name="import"),
+    path("import/<str:token>/", views_import.import_confirm, name="import-confirm"),
+    path("export/", views_import.export, name="export"),
+]
