@@ -322,3 +322,15 @@ OFFICE_EMAIL = os.getenv("OFFICE_EMAIL", "")
 # Behind a proxy: the header holding the client's address for the audit log, e.g.
 # HTTP_X_FORWARDED_FOR. Unset, REMOTE_ADDR is used and forwarded headers are not trusted.
 AUDIT_IP_HEADER = os.getenv("AUDIT_IP_HEADER", "")
+
+# Cache (rate-limit counters, sessions stay in the database). One process: memory. Several app
+# servers: CACHE_URL=redis://host:6379/0 (pip install redis) so that limits hold across them.
+_cache_url = os.getenv("CACHE_URL", "locmem://")
+if _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    }
+elif _cache_url == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL: use locmem:// or redis://, not {_cache_url!r}")
