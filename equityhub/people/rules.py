@@ -64,3 +64,7 @@ rules.add_perm("people.create_person", is_office_staff)
 rules.add_perm("people.import_people", is_office_staff)
 rules.add_perm("people.export_people", is_office_staff)
 rules.add_perm("people.manage_consents", is_office_staff)
+
+from equityhub.accounts.rules import is_leadership_viewer  # noqa: E402
+
+rules.add_perm("people.view_overview", is_office_staff | is_leadership_viewer)

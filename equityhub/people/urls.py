@@ -24,3 +24,5 @@ urlpatterns += [
     path("import/<str:token>/", views_import.import_confirm, name="import-confirm"),
     path("export/", views_import.export, name="export"),
 ]
+
+urlpatterns += [path("overview/", views.overview, name="overview")]

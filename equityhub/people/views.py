@@ -251,3 +251,12 @@ def my_consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The consent was withdrawn."))
     return redirect(reverse("people:me") + "#consents")
+
+
+@login_required
+@require_http_methods(["GET"])
+def overview(request: HttpRequest) -> HttpResponse:
+    _require(request, "people.view_overview")
+    from equityhub.people.overview import registry_overview
+
+    return render(request, "people/overview.html", {"overview": registry_overview()})
