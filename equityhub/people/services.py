@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from equityhub.audit.services import diff, record, snapshot
+from equityhub.audit.services import REDACTED, diff, record, snapshot
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
 from equityhub.core.tasks import send_email
 from equityhub.people.models import (
@@ -78,6 +78,7 @@ ORGANIZATION_FIELDS = (
     "state",
     "zip_code",
     "is_active",
+    "is_fictional",
 )
 
 
@@ -132,32 +133,39 @@ def create_organization(*, actor: Any, name: str, **fields: Any) -> Organization
     return organization
 
 
-def update_organization(
-    *, organization: Organization, actor: Any, **changes: Any
-) -> Organization:
+def update_organization(*, organization: Organization, actor: Any, **changes: Any) -> Organization:
     """Side effects: the Organization row; audit `people.organization.updated` (if changed)."""
     unknown = set(changes) - set(ORGANIZATION_FIELDS)
     if unknown:
         raise ServiceError(_("Unknown field: %(field)s.") % {"field": sorted(unknown)[0]})
-    with transaction.atomic():
-        before = snapshot(organization, ORGANIZATION_FIELDS)
-        for field, value in changes.items():
+    original = {field: getattr(organization, field) for field in changes}
+    try:
+        with transaction.atomic():
+            before = snapshot(organization, ORGANIZATION_FIELDS)
+            for field, value in changes.items():
+                setattr(organization, field, value)
+            _clean(organization, exclude=["parent"])
+            if (
+                "name" in changes
+                and Organization.objects.filter(name__iexact=organization.name)
+                .exclude(pk=organization.pk)
+                .exists()
+            ):
+                raise Conflict(
+                    _("An organization named %(name)s already exists.")
+                    % {"name": organization.name},
+                    field="name",
+                )
+            changed = diff(before, snapshot(organization, ORGANIZATION_FIELDS))
+            if changed:
+                organization.save()
+                record(
+                    "people.organization.updated", actor=actor, obj=organization, changes=changed
+                )
+    except ServiceError:
+        for field, value in original.items():
             setattr(organization, field, value)
-        _clean(organization, exclude=["parent"])
-        if (
-            "name" in changes
-            and Organization.objects.filter(name__iexact=organization.name)
-            .exclude(pk=organization.pk)
-            .exists()
-        ):
-            raise Conflict(
-                _("An organization named %(name)s already exists.") % {"name": organization.name},
-                field="name",
-            )
-        changed = diff(before, snapshot(organization, ORGANIZATION_FIELDS))
-        if changed:
-            organization.save()
-            record("people.organization.updated", actor=actor, obj=organization, changes=changed)
+        raise
     return organization
 
 
@@ -228,24 +236,32 @@ def update_person(
         raise NotAllowed(
             _("You cannot change %(field)s here; ask the office.") % {"field": sorted(refused)[0]}
         )
-    with transaction.atomic():
-        before = snapshot(person, PERSON_FIELDS)
-        for field, value in changes.items():
-            setattr(person, field, value.strip() if isinstance(value, str) else value)
-        _clean(person, exclude=["user"])
-        if person.date_of_birth is not None and person.date_of_birth > timezone.localdate():
-            raise ServiceError(_("The date of birth is in the future."), field="date_of_birth")
-        changed = diff(before, snapshot(person, PERSON_FIELDS))
-        if not changed:
-            return person
-        if "email" in changed and _email_taken(person.email, exclude_pk=person.pk):
-            raise _email_conflict(person.email)
-        try:
-            with transaction.atomic():
-                person.save()
-        except IntegrityError:
-            raise _email_conflict(person.email) from None
-        record("people.person.updated", actor=actor, obj=person, changes=changed)
+    original = {field: getattr(person, field) for field in changes}
+    try:
+        with transaction.atomic():
+            before = snapshot(person, PERSON_FIELDS)
+            for field, value in changes.items():
+                setattr(person, field, value.strip() if isinstance(value, str) else value)
+            _clean(person, exclude=["user"])
+            if person.date_of_birth is not None and person.date_of_birth > timezone.localdate():
+                raise ServiceError(_("The date of birth is in the future."), field="date_of_birth")
+            changed = diff(before, snapshot(person, PERSON_FIELDS))
+            if not changed:
+                return person
+            if "email" in changed and _email_taken(person.email, exclude_pk=person.pk):
+                raise _email_conflict(person.email)
+            try:
+                with transaction.atomic():
+                    person.save()
+            except IntegrityError:
+                raise _email_conflict(person.email) from None
+            record("people.person.updated", actor=actor, obj=person, changes=changed)
+    except ServiceError:
+        # A refused change must not linger on the caller's object (a view re-rendering it,
+        # an API handler serializing it).
+        for field, value in original.items():
+            setattr(person, field, value)
+        raise
     return person
 
 
@@ -279,8 +295,10 @@ def create_own_person(
         raise Conflict(_("You already have a profile."))
     if _email_taken(user.email):
         raise Conflict(
-            _("The office already has a record with your e-mail address; verify your address "
-              "to be linked to it.")
+            _(
+                "The office already has a record with your e-mail address; verify your address "
+                "to be linked to it."
+            )
         )
     return create_person(
         actor=user,
@@ -414,6 +432,19 @@ def set_languages(
 # Demographics ------------------------------------------------------------------------------
 
 
+RACE_FIELDS = frozenset(
+    {*(race_field(code) for code in RaceEthnicity.values), "race_ethnicity_declined"}
+)
+
+
+def _logged_question(field: str) -> str:
+    # One column per race category: naming the column that changed (race_black going from
+    # its default False) would tell the log's readers the answer. The log names the question.
+    if field in RACE_FIELDS:
+        return "race_ethnicity"
+    return field
+
+
 def update_demographics(
     *,
     person: Person,
@@ -461,9 +492,7 @@ def update_demographics(
     }
     for field, value in answers.items():
         if value and value not in Answer.values:
-            raise ServiceError(
-                _("Unknown answer: %(value)s.") % {"value": value}, field=field
-            )
+            raise ServiceError(_("Unknown answer: %(value)s.") % {"value": value}, field=field)
     with transaction.atomic():
         profile, _created = DemographicProfile.objects.get_or_create(person=person)
         before = snapshot(profile, DEMOGRAPHIC_FIELDS)
@@ -479,7 +508,12 @@ def update_demographics(
         changed = diff(before, snapshot(profile, DEMOGRAPHIC_FIELDS), redact=DEMOGRAPHIC_FIELDS)
         if changed or _created:
             profile.save()
-            record("people.demographics.updated", actor=actor, obj=person, changes=changed)
+            record(
+                "people.demographics.updated",
+                actor=actor,
+                obj=person,
+                changes={_logged_question(field): [REDACTED, REDACTED] for field in changed},
+            )
     return profile
 
 
@@ -524,9 +558,7 @@ def record_consent(
                 field="relationship",
             )
         if not person.is_minor_on(on):
-            raise ServiceError(
-                _("Guardian consent is only for people under 18."), field="kind"
-            )
+            raise ServiceError(_("Guardian consent is only for people under 18."), field="kind")
     if expires_on is not None and expires_on < on:
         raise ServiceError(_("The consent would expire before it was given."), field="expires_on")
     consent = Consent(
