@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from equityhub import __version__
@@ -31,7 +34,22 @@ class SessionCookie(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # A request that presents a token is judged by the token alone: a wrong token answers
+        # 401 whatever cookies come with it (and a session cannot stand in for a token, which
+        # the staff MFA middleware lets through). Without a session there is nothing to
+        # CSRF-check: 401, not a CSRF 403.
+        if "Authorization" in request.headers:
+            return None
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if key is None:
+            return None
+        super()._get_key(request)  # the CSRF check: raises a 403 HttpError on failure
+        return key
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if key is None:
+            return None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
             return user
@@ -54,6 +72,7 @@ api = NinjaAPI(
 
 
 STATUS_FOR_CODE = {"forbidden": 403, "conflict": 409, "not_found": 404}
+CODE_FOR_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
 
 
 @api.exception_handler(ServiceError)
@@ -63,16 +82,59 @@ def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": "Not found."}, status=404)
+    body = {"detail": _("Not found."), "field": None, "code": "not_found"}
+    return api.create_response(request, body, status=404)
 
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": "Forbidden."}, status=403)
+    body = {
+        "detail": _("You do not have permission to do this."),
+        "field": None,
+        "code": "forbidden",
+    }
+    return api.create_response(request, body, status=403)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    detail = (
+        _("Authentication required: send Authorization: Bearer <token>.")
+        if isinstance(exc, AuthenticationError)
+        else exc.message
+    )
+    body = {
+        "detail": detail,
+        "field": None,
+        "code": CODE_FOR_STATUS.get(exc.status_code, "error"),
+    }
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """422 in the same shape as a ServiceError, naming the first field at fault; `errors`
+    keeps every problem as pydantic reports it."""
+    first = exc.errors[0] if exc.errors else {}
+    body = {
+        "detail": first.get("msg") or _("The input is not valid."),
+        "field": _field_name(first.get("loc", ())),
+        "code": "invalid",
+        "errors": exc.errors,
+    }
+    return api.create_response(request, body, status=422)
+
+
+def _field_name(loc: Any) -> str | None:
+    # ("body", "payload", "home_zip") -> "home_zip"; ("query", "limit") -> "limit".
+    parts = [str(part) for part in loc]
+    parts = parts[2:] if parts[:1] == ["body"] else parts[1:]
+    return ".".join(parts) or None
 
 
 def _register_routers() -> None:
-    from equityhub.people.api import router as people_router
+    # Imported here: the routers' modules may import this one (error schemas, the api).
+    from equityhub.people.api import router as people_router  # noqa: PLC0415
 
     api.add_router("/people", people_router)
 
