@@ -9,6 +9,7 @@ user never cascades into the log.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any, NoReturn
 
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +28,21 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 
     def delete(self) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only.")
+
+    def bulk_create(  # type: ignore[override]  # flags keyword-only: no positional upsert
+        self,
+        objs: Iterable[AuditEntry],
+        batch_size: int | None = None,
+        *,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[AuditEntry]:
+        # An "upsert" would overwrite the entry that is already there.
+        if update_conflicts:
+            raise AppendOnlyError("The audit log is append-only.")
+        return super().bulk_create(objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts)
 
     def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
         return self.filter(
@@ -67,6 +83,9 @@ class AuditEntry(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise AppendOnlyError("The audit log is append-only.")
+        # Only ever an INSERT: given a primary key by hand, Django's save() would otherwise
+        # UPDATE the existing entry with that key.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:

@@ -17,7 +17,7 @@ from equityhub.audit.models import AuditEntry
 REDACTED = "[redacted]"
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any) -> Any:  # noqa: PLR0911  (one return per kind of value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):

@@ -74,6 +74,14 @@ class PersonForm(forms.ModelForm[Person]):
         # The service checks the e-mail address case-insensitively and names the conflict.
         pass
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # Left to the model, the Lower("email") constraint would turn a duplicate address
+        # into an anonymous "constraint violated" form error before the service could name it
+        # on the e-mail field. The form field still validates the address itself.
+        # (django-stubs leaves this ModelForm hook undeclared.)
+        exclusions: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]
+        return exclusions | {"email"}
+
 
 class OwnProfileForm(forms.ModelForm[Person]):
     class Meta:

@@ -258,9 +258,7 @@ PROFICIENCY_ORDER = {level: index for index, level in enumerate(Proficiency.valu
 class PersonLanguage(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="languages")
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
-    proficiency = models.CharField(
-        _("proficiency"), max_length=20, choices=Proficiency.choices
-    )
+    proficiency = models.CharField(_("proficiency"), max_length=20, choices=Proficiency.choices)
 
     class Meta:
         verbose_name = _("language")
@@ -324,21 +322,15 @@ class DemographicProfile(models.Model):
     `people.selectors.demographics_for_user`, which checks the permission and logs the read.
     """
 
-    person = models.OneToOneField(
-        Person, on_delete=models.CASCADE, related_name="demographics"
-    )
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="demographics")
     # One column per OMB category (rather than a JSON list) so that reports can count each
     # category with a plain filtered COUNT on SQLite and PostgreSQL alike.
-    race_american_indian = models.BooleanField(
-        RaceEthnicity.AMERICAN_INDIAN.label, default=False
-    )
+    race_american_indian = models.BooleanField(RaceEthnicity.AMERICAN_INDIAN.label, default=False)
     race_asian = models.BooleanField(RaceEthnicity.ASIAN.label, default=False)
     race_black = models.BooleanField(RaceEthnicity.BLACK.label, default=False)
     race_hispanic = models.BooleanField(RaceEthnicity.HISPANIC.label, default=False)
     race_mena = models.BooleanField(RaceEthnicity.MENA.label, default=False)
-    race_pacific_islander = models.BooleanField(
-        RaceEthnicity.PACIFIC_ISLANDER.label, default=False
-    )
+    race_pacific_islander = models.BooleanField(RaceEthnicity.PACIFIC_ISLANDER.label, default=False)
     race_white = models.BooleanField(RaceEthnicity.WHITE.label, default=False)
     race_ethnicity_declined = models.BooleanField(_("prefer not to say"), default=False)
     race_ethnicity_detail = models.CharField(

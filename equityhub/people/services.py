@@ -265,6 +265,19 @@ def update_person(
     return person
 
 
+def update_own_profile(
+    *, person: Person, actor: Any, languages: Mapping[str, str], **changes: Any
+) -> Person:
+    """A person edits their own record and languages together: both are saved or neither.
+
+    Side effects: those of `update_person(self_service=True)` and `set_languages`.
+    """
+    with transaction.atomic():
+        update_person(person=person, actor=actor, self_service=True, **changes)
+        set_languages(person=person, actor=actor, languages=languages)
+    return person
+
+
 def link_user_to_person(*, user: Any, email: str) -> Person | None:
     """Attach a verified login to the registry's person with that e-mail address.
 
@@ -376,7 +389,7 @@ def add_affiliation(
 
 def end_affiliation(*, affiliation: Affiliation, actor: Any, end_date: dt.date) -> Affiliation:
     """Side effects: Affiliation.end_date; audit `people.affiliation.ended`."""
-    if affiliation.end_date is not None and affiliation.end_date <= end_date:
+    if affiliation.end_date is not None and affiliation.end_date < timezone.localdate():
         raise Conflict(_("This affiliation has already ended."))
     if affiliation.start_date and end_date < affiliation.start_date:
         raise ServiceError(_("An affiliation cannot end before it starts."), field="end_date")
@@ -442,6 +455,9 @@ def _logged_question(field: str) -> str:
     # its default False) would tell the log's readers the answer. The log names the question.
     if field in RACE_FIELDS:
         return "race_ethnicity"
+    if field in {"gender_identity", "gender_self_description"}:
+        # A changed self-description alone would reveal "I use another term".
+        return "gender_identity"
     return field
 
 
@@ -463,7 +479,7 @@ def update_demographics(
 
     Underrepresented in medicine is derived from race and ethnicity. Side effects: the
     DemographicProfile row (created if missing); audit `people.demographics.updated` naming the
-    changed fields with their values redacted.
+    changed questions (all race categories as one, `race_ethnicity`) with their values redacted.
     """
     categories = set(race_ethnicity)
     unknown = categories - set(RaceEthnicity.values)

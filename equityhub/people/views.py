@@ -104,9 +104,7 @@ def person_demographics(request: HttpRequest, person_id: int) -> HttpResponse:
     """Shown on request (a button), so that each read is deliberate and logged."""
     person = get_person_for_user(request.user, person_id)
     profile = demographics_for_user(request.user, person)
-    return render(
-        request, "people/_demographics.html", {"person": person, "profile": profile}
-    )
+    return render(request, "people/_demographics.html", {"person": person, "profile": profile})
 
 
 @login_required
@@ -170,11 +168,11 @@ def my_profile(request: HttpRequest) -> HttpResponse:
     languages_form = LanguagesForm(request.POST or None, initial_languages=current)
     if request.method == "POST" and form.is_valid() and languages_form.is_valid():
         try:
-            services.update_person(
-                person=person, actor=request.user, self_service=True, **form.cleaned_data
-            )
-            services.set_languages(
-                person=person, actor=request.user, languages=languages_form.languages()
+            services.update_own_profile(
+                person=person,
+                actor=request.user,
+                languages=languages_form.languages(),
+                **form.cleaned_data,
             )
         except ServiceError as error:
             apply_service_error(form, error)
