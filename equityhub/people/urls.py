@@ -10,7 +10,11 @@ urlpatterns = [
     path("new/", views.person_create, name="person-create"),
     path("me/", views.my_profile, name="me"),
     path("me/demographics/", views.my_demographics, name="me-demographics"),
-    path("me/consents/<int:consent_id>/withdraw/", views.my_consent_withdraw, name="me-consent-withdraw"),
+    path(
+        "me/consents/<int:consent_id>/withdraw/",
+        views.my_consent_withdraw,
+        name="me-consent-withdraw",
+    ),
     path("<int:person_id>/", views.person_detail, name="person-detail"),
     path("<int:person_id>/edit/", views.person_edit, name="person-edit"),
     path("<int:person_id>/demographics/", views.person_demographics, name="person-demographics"),
