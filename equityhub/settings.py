@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
@@ -68,7 +68,8 @@ VAR_DIR = Path(os.getenv("VAR_DIR", str(PROJECT_DIR / "var")))
 DEBUG = envbool("DEBUG", "0")
 TESTING = envbool("EQUITYHUB_TESTING", "0")
 
-_DEV_SECRET_KEY = "django-insecure-equityhub-development-only-key-never-use-in-production"
+# Used only with DEBUG or in tests (see below); production refuses to start without SECRET_KEY.
+_DEV_SECRET_KEY = "django-insecure-equityhub-development-only-key-never-use-in-production"  # noqa: S105  (dev-only, public on purpose)
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not TESTING:
@@ -202,7 +203,8 @@ ACCOUNT_ADAPTER = "equityhub.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # allauth's defaults already limit login failures, sign-ups and resets; these are stated so an
 # operator sees them and can tighten them.
-ACCOUNT_RATE_LIMITS = {
+# allauth takes either a limit per action or False for none at all.
+ACCOUNT_RATE_LIMITS: dict[str, str] | Literal[False] = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -213,7 +215,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_RATE_LIMITS_ENABLED = envbool("RATE_LIMITS", "1")
 if not ACCOUNT_RATE_LIMITS_ENABLED:
-    ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
+    ACCOUNT_RATE_LIMITS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 # Staff roles (office admin, coordinators, supervisors, reviewers, leadership) see other
@@ -272,6 +274,7 @@ USE_TZ = True
 # Static and media ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -315,7 +318,7 @@ LOGGING = {
 # CMS cell-size rule: counts 1-10 are never published.
 SUPPRESSION_THRESHOLD = envint("SUPPRESSION_THRESHOLD", "11")
 DIRECTORY_PAGE_SIZE = envint("DIRECTORY_PAGE_SIZE", "25")
-API_TOKEN_PREFIX = "eh_"
+API_TOKEN_PREFIX = "eh_"  # noqa: S105  (a public marker on every token, not a secret)
 NINJA_PAGINATION_MAX_LIMIT = 200
 # Where the office receives notices (e.g. a guardian withdrew consent); blank sends none.
 OFFICE_EMAIL = os.getenv("OFFICE_EMAIL", "")
@@ -328,7 +331,10 @@ AUDIT_IP_HEADER = os.getenv("AUDIT_IP_HEADER", "")
 _cache_url = os.getenv("CACHE_URL", "locmem://")
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
     }
 elif _cache_url == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
