@@ -68,7 +68,7 @@ bench: install
 
 ## make messages: refresh the Spanish catalogue after changing strings (needs gettext)
 messages: install
-	cd equityhub && ../$(EQUITYHUB) makemessages -l es --no-obsolete && ../$(EQUITYHUB) compilemessages -l es
+	cd equityhub && DEBUG=1 ../$(EQUITYHUB) makemessages -l es --no-obsolete && DEBUG=1 ../$(EQUITYHUB) compilemessages -l es
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

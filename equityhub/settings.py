@@ -13,9 +13,13 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+# Lets annotations such as `admin.TabularInline[RoleAssignment, User]` run (django-stubs).
+django_stubs_ext.monkeypatch()
 
 
 def envbool(name: str, default: str) -> bool:

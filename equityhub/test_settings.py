@@ -16,7 +16,7 @@ os.environ.setdefault("TASKS_BACKEND", "immediate")
 os.environ.setdefault("REQUIRE_MFA_FOR_STAFF", "0")
 os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 
-from equityhub.settings import *  # noqa: E402, F403
+from equityhub.settings import *  # noqa: F403  (Django's settings layering: inherit everything)
 
 # Argon2 is deliberately slow; tests hash thousands of passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from equityhub.accounts.models import Role, RoleAssignment, User
@@ -41,8 +42,6 @@ def make_user(db: Any) -> Callable[..., User]:
         if role is not None:
             assignment = RoleAssignment(user=user, role=role)
             if scope is not None:
-                from django.contrib.contenttypes.models import ContentType
-
                 assignment.scope_type = ContentType.objects.get_for_model(scope)
                 assignment.scope_id = scope.pk
             assignment.save()

@@ -31,7 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def verified(obj: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
+    def verified(obj: User, create: bool, extracted: bool | None, **kwargs: object) -> None:  # noqa: N805  (factory_boy passes the built object)
         obj.save()
         if create and extracted is not False:
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
@@ -69,9 +69,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
 
 class MinorFactory(PersonFactory):
-    date_of_birth = factory.LazyFunction(
-        lambda: timezone.localdate() - dt.timedelta(days=365 * 15)
-    )
+    date_of_birth = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=365 * 15))
 
 
 class AffiliationFactory(factory.django.DjangoModelFactory):

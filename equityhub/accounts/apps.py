@@ -10,4 +10,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from equityhub.accounts import signals  # noqa: F401  (connects the receivers)
+        from equityhub.accounts import signals  # noqa: F401, PLC0415  (connects receivers once apps are ready)

@@ -8,7 +8,7 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=_("Token name"),
         max_length=100,
-        help_text=_("Where it will be used, e.g. \u201cREDCap sync\u201d."),
+        help_text=_("Where it will be used, e.g. 'REDCap sync'."),
     )
     expires_at = forms.DateTimeField(
         label=_("Expires (optional)"),

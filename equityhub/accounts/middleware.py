@@ -30,9 +30,7 @@ class RequireStaffMFAMiddleware:
             and user.is_authenticated
             and not request.path.startswith(_ALLOWED_PREFIXES)
             and (is_staff_user(user) or user.is_superuser)
-            and not Authenticator.objects.filter(
-                user=user, type=Authenticator.Type.TOTP
-            ).exists()
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):
             if request.path.startswith("/api/"):
                 if request.headers.get("Authorization", "").startswith("Bearer "):
@@ -44,8 +42,10 @@ class RequireStaffMFAMiddleware:
                 )
             messages.warning(
                 request,
-                _("Your role gives you access to other people's records: set up an "
-                  "authenticator app before you continue."),
+                _(
+                    "Your role gives you access to other people's records: set up an "
+                    "authenticator app before you continue."
+                ),
             )
             return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

@@ -120,9 +120,7 @@ def user_for_token(raw: str) -> User | None:
     minute, so that a busy client does not turn every read into a write)."""
     if not raw.startswith(settings.API_TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user").filter(digest=hash_token(raw)).first()
-    )
+    token = ApiToken.objects.select_related("user").filter(digest=hash_token(raw)).first()
     if token is None or not token.is_usable or not token.user.is_active:
         return None
     now = timezone.now()

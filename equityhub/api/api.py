@@ -134,7 +134,7 @@ def _field_name(loc: Any) -> str | None:
 
 def _register_routers() -> None:
     # Imported here: the routers' modules may import this one (error schemas, the api).
-    from equityhub.people.api import router as people_router  # noqa: PLC0415
+    from equityhub.people.api import router as people_router  # noqa: PLC0415 - see above
 
     api.add_router("/people", people_router)
 

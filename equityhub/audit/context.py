@@ -6,7 +6,7 @@ signatures stay free of HTTP objects.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 _current_ip: ContextVar[str | None] = ContextVar("equityhub_current_ip", default=None)
 
@@ -15,9 +15,9 @@ def current_ip() -> str | None:
     return _current_ip.get()
 
 
-def set_current_ip(ip: str | None) -> object:
+def set_current_ip(ip: str | None) -> Token[str | None]:
     return _current_ip.set(ip)
 
 
-def reset_current_ip(token: object) -> None:
-    _current_ip.reset(token)  # type: ignore[arg-type]
+def reset_current_ip(token: Token[str | None]) -> None:
+    _current_ip.reset(token)

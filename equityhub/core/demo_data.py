@@ -801,7 +801,7 @@ class _Draft:
     spanish_learners: float = 0.07
 
 
-def _draft(group: str, rng: random.Random, today: dt.date) -> _Draft:  # noqa: PLR0911
+def _draft(group: str, rng: random.Random, today: dt.date) -> _Draft:  # noqa: PLR0911 - one per group
     year = academic_year(today)
     if group == "medical_student":
         md_phd = rng.random() < 0.1

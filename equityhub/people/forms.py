@@ -37,21 +37,25 @@ class DirectoryFilterForm(forms.Form):
         queryset=organizations_for_filter(),
         required=False,
         empty_label=_("Any organization"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     training_level = forms.ChoiceField(
         label=_("Training level"),
         choices=[("", _("Any level")), *TrainingLevel.choices],
         required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     language = forms.ChoiceField(
         label=_("Speaks"),
         choices=[("", _("Any language")), *Language.choices],
         required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     age_group = forms.ChoiceField(
         label=_("Age"),
         choices=[("", _("Any age")), ("adult", _("18 or older")), ("minor", _("Under 18"))],
         required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 
@@ -78,8 +82,7 @@ class PersonForm(forms.ModelForm[Person]):
         # Left to the model, the Lower("email") constraint would turn a duplicate address
         # into an anonymous "constraint violated" form error before the service could name it
         # on the e-mail field. The form field still validates the address itself.
-        # (django-stubs leaves this ModelForm hook undeclared.)
-        exclusions: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]
+        exclusions: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]  # undeclared in django-stubs
         return exclusions | {"email"}
 
 
@@ -180,7 +183,7 @@ class DemographicsForm(forms.Form):
         if cleaned.get("race_ethnicity_declined") and cleaned.get("race_ethnicity"):
             self.add_error(
                 "race_ethnicity",
-                _("Choose categories or \u201cprefer not to say\u201d, not both."),
+                _("Choose categories or 'prefer not to say', not both."),
             )
         return cleaned
 

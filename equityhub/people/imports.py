@@ -420,7 +420,7 @@ def _update_each(model: type[models.Model], rows: list[tuple[Any, tuple[str, ...
             assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
             # Identifiers come from the model's own metadata, quoted; every value is a parameter.
             table, pk = quote(meta.db_table), quote(meta.pk.column)
-            sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+            sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - see above
             cursor.executemany(
                 sql,
                 [

@@ -14,7 +14,7 @@ from typing import Any
 import rules
 
 from equityhub.accounts.models import Role
-from equityhub.accounts.rules import is_office_staff, is_partner
+from equityhub.accounts.rules import is_leadership_viewer, is_office_staff, is_partner
 from equityhub.accounts.selectors import scope_ids
 from equityhub.people.models import Organization, Person
 
@@ -38,7 +38,8 @@ def is_partner_of_persons_organization(user: Any, person: Person | None) -> bool
     org_ids = scope_ids(user, Role.PARTNER, Organization)
     if not org_ids:
         return False
-    from equityhub.people.selectors import current_affiliations
+    # Imported here: people.selectors imports this module for its permission predicates.
+    from equityhub.people.selectors import current_affiliations  # noqa: PLC0415  (import cycle)
 
     return current_affiliations().filter(person=person, organization_id__in=org_ids).exists()
 
@@ -64,7 +65,5 @@ rules.add_perm("people.create_person", is_office_staff)
 rules.add_perm("people.import_people", is_office_staff)
 rules.add_perm("people.export_people", is_office_staff)
 rules.add_perm("people.manage_consents", is_office_staff)
-
-from equityhub.accounts.rules import is_leadership_viewer  # noqa: E402
 
 rules.add_perm("people.view_overview", is_office_staff | is_leadership_viewer)

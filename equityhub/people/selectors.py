@@ -196,7 +196,7 @@ def person_of(user: Any) -> Person | None:
     if not getattr(user, "is_authenticated", False):
         return None
     try:
-        return user.person  # type: ignore[no-any-return]
+        return user.person
     except Person.DoesNotExist:
         return None
 

@@ -490,7 +490,7 @@ def update_demographics(
         )
     if race_ethnicity_declined and categories:
         raise ServiceError(
-            _("Choose categories or \u201cprefer not to say\u201d, not both."),
+            _("Choose categories or 'prefer not to say', not both."),
             field="race_ethnicity",
         )
     if gender_identity and gender_identity not in GenderIdentity.values:

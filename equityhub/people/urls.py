@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from equityhub.people import views
+from equityhub.people import views, views_import
 
 app_name = "people"
 urlpatterns = [
@@ -20,8 +20,6 @@ urlpatterns = [
     path("<int:person_id>/demographics/", views.person_demographics, name="person-demographics"),
     path("<int:person_id>/consents/new/", views.consent_create, name="consent-create"),
 ]
-
-from equityhub.people import views_import  # noqa: E402  (import and export pages)
 
 urlpatterns += [
     path("import/", views_import.import_upload, name="import"),

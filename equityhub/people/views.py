@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from equityhub.core.exceptions import ServiceError
 from equityhub.core.forms import apply_service_error
+from equityhub.core.http import AuthenticatedHttpRequest
 from equityhub.people import services
 from equityhub.people.forms import (
     ConsentForm,
@@ -29,15 +30,16 @@ from equityhub.people.forms import (
     WithdrawConsentForm,
 )
 from equityhub.people.models import Consent, Person
+from equityhub.people.overview import registry_overview
+from equityhub.people.rules import can_see_demographics
 from equityhub.people.selectors import (
     DirectoryFilters,
     demographics_for_user,
-    directory as directory_query,
     get_person_for_user,
     log_directory_minors,
     person_of,
 )
-from equityhub.people.rules import can_see_demographics
+from equityhub.people.selectors import directory as directory_query
 
 
 def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
@@ -47,7 +49,7 @@ def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
 
 @login_required
 @require_http_methods(["GET"])
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(request, "people.use_directory")
     form = DirectoryFilterForm(request.GET or None)
     filters = DirectoryFilters()
@@ -255,6 +257,4 @@ def my_consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def overview(request: HttpRequest) -> HttpResponse:
     _require(request, "people.view_overview")
-    from equityhub.people.overview import registry_overview
-
     return render(request, "people/overview.html", {"overview": registry_overview()})

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from equityhub.core.http import AuthenticatedHttpRequest
 from equityhub.people.forms import DirectoryFilterForm
 from equityhub.people.imports import ImportReport, export_people, import_people
 from equityhub.people.resources import COLUMNS, REQUIRED_COLUMNS
@@ -164,7 +165,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def import_confirm(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     """GET shows the preview again; POST imports the file for real, all or nothing."""
     _require(request, "people.import_people")
     pending = _load(request, token)
@@ -184,7 +185,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         _("Imported %(file)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
         % {"file": file_name, **report.as_counts()},
     )
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return HttpResponseClientRedirect(reverse("people:directory"))
     return redirect("people:directory")
 

@@ -154,7 +154,7 @@ def test_xlsx_rejects_a_row_of_the_wrong_width() -> None:
 
 
 def test_xlsx_passes_on_openpyxl_refusing_a_control_character() -> None:
-    from openpyxl.utils.exceptions import IllegalCharacterError  # noqa: PLC0415
+    from openpyxl.utils.exceptions import IllegalCharacterError  # noqa: PLC0415 - as above
 
     with pytest.raises(IllegalCharacterError):
         write_xlsx([["bell\x07"]], io.BytesIO(), header=["x"])

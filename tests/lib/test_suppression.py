@@ -243,7 +243,7 @@ def test_a_negative_count_is_rejected_naming_its_row_and_column() -> None:
 @pytest.mark.parametrize("bad", [1.5, True, "3"])
 def test_a_count_that_is_not_an_int_is_rejected(bad: object) -> None:
     with pytest.raises(TypeError, match="row 0, column 1"):
-        suppress_table([[1, bad]])  # type: ignore[list-item]
+        suppress_table([[1, bad]])  # type: ignore[list-item]  # the wrong type is the point
 
 
 # --- suppress_table: properties ---------------------------------------------

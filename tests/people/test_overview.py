@@ -60,7 +60,9 @@ def test_the_overview_page_is_for_office_staff_and_leadership(make_user, client_
     assert b"Medical student" in response.content
 
 
-def test_the_overview_page_uses_a_fixed_number_of_queries(make_user, client_for, django_assert_max_num_queries):
+def test_the_overview_page_uses_a_fixed_number_of_queries(
+    make_user, client_for, django_assert_max_num_queries
+):
     client = client_for(make_user(Role.OFFICE_ADMIN))
     _students(20, level=TrainingLevel.MEDICAL_STUDENT)
     _students(20, level=TrainingLevel.RESIDENT)

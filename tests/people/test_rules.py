@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 
 from equityhub.accounts import rules as account_rules
 from equityhub.accounts.models import SCOPED_ROLES, Role, RoleAssignment, User
@@ -123,8 +124,8 @@ def test_a_partner_role_that_has_ended_does_not_count(make_user, partner_org):
     assert not rules.is_partner_of_persons_organization(fresh(user), affiliated)
 
 
-def _content_type_id(obj: object) -> int:
-    return ContentType.objects.get_for_model(obj).pk  # type: ignore[arg-type]
+def _content_type_id(obj: Model) -> int:
+    return ContentType.objects.get_for_model(obj).pk
 
 
 # has_demographics_permission -----------------------------------------------------------------

@@ -368,4 +368,4 @@ def test_the_directory_page_query_count_is_pinned(admin_user, client_for, settin
     # Session, user, roles; count and page of people; their current affiliations and their
     # languages; the content type and one INSERT for the minors' ACCESS entries; count and
     # list of organizations for the filter's select.
-    assert _directory_queries(client, 5) == 11
+    assert _directory_queries(client, 5) == 10

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from equityhub.accounts.models import Role
 from equityhub.audit.models import AuditEntry
@@ -271,7 +272,7 @@ def test_adding_a_person_with_errors_re_renders_and_saves_nothing(admin_user, cl
 
 
 def test_adding_a_person_born_in_the_future_shows_the_error_on_the_field(admin_user, client_for):
-    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()  # noqa: DTZ011
+    future = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     response = client_for(admin_user).post("/people/new/", person_data(date_of_birth=future))
 
     assert response.status_code == 200
@@ -595,7 +596,7 @@ def test_withdrawing_someone_elses_consent_is_404(member, client_for):
 
 
 def test_a_minor_cannot_withdraw_their_guardians_consent(make_user, client_for):
-    user = make_user(Role.MEMBER, date_of_birth=dt.date.today() - dt.timedelta(days=365 * 15))  # noqa: DTZ011
+    user = make_user(Role.MEMBER, date_of_birth=timezone.localdate() - dt.timedelta(days=365 * 15))
     consent = ConsentFactory(
         person=user.person,
         kind=Consent.Kind.GUARDIAN,

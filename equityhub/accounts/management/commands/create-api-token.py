@@ -69,6 +69,6 @@ class Command(BaseCommand):
             else _("does not expire")
         )
         self.stderr.write(
-            _("Token \u201c%(name)s\u201d for %(email)s (%(expiry)s). It is shown only once.")
+            _("Token '%(name)s' for %(email)s (%(expiry)s). It is shown only once.")
             % {"name": token.name, "email": user.email, "expiry": expiry}
         )
