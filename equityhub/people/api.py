@@ -118,7 +118,9 @@ class PersonOut(Schema):
 
     @staticmethod
     def resolve_languages(obj: Person) -> list[PersonLanguage]:
-        return list(obj.languages.all())
+        # The directory prefetches them as `language_list`; a record by id as `languages`.
+        prefetched: list[PersonLanguage] | None = getattr(obj, "language_list", None)
+        return prefetched if prefetched is not None else list(obj.languages.all())
 
 
 class PeoplePage(Schema):

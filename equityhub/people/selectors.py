@@ -176,7 +176,11 @@ def directory(user: Any, filters: DirectoryFilters) -> models.QuerySet[Person]:
             .order_by("-is_primary", "-start_date", "id"),
             to_attr="current_affiliations",
         ),
-        Prefetch("languages", queryset=PersonLanguage.objects.order_by("language")),
+        Prefetch(
+            "languages",
+            queryset=PersonLanguage.objects.order_by("language"),
+            to_attr="language_list",
+        ),
     )
 
 
