@@ -329,15 +329,7 @@ def _demographics_out(profile: DemographicProfile | None) -> dict[str, Any]:
         }
     return {
         "recorded": True,
-        "race_ethnicity": profile.race_ethnicity,
-        "race_ethnicity_declined": profile.race_ethnicity_declined,
-        "race_ethnicity_detail": profile.race_ethnicity_detail,
-        "gender_identity": profile.gender_identity,
-        "gender_self_description": profile.gender_self_description,
-        "first_generation_college": profile.first_generation_college,
-        "economically_disadvantaged": profile.economically_disadvantaged,
-        "disability": profile.disability,
-        "rural_background": profile.rural_background,
+        **profile.answers(),
         "underrepresented_in_medicine": profile.underrepresented_in_medicine,
         "updated_at": profile.updated_at,
     }

@@ -166,17 +166,7 @@ class DemographicsForm(forms.Form):
     def initial_from(cls, profile: DemographicProfile | None) -> dict[str, Any]:
         if profile is None:
             return {}
-        return {
-            "race_ethnicity": profile.race_ethnicity,
-            "race_ethnicity_declined": profile.race_ethnicity_declined,
-            "race_ethnicity_detail": profile.race_ethnicity_detail,
-            "gender_identity": profile.gender_identity,
-            "gender_self_description": profile.gender_self_description,
-            "first_generation_college": profile.first_generation_college,
-            "economically_disadvantaged": profile.economically_disadvantaged,
-            "disability": profile.disability,
-            "rural_background": profile.rural_background,
-        }
+        return profile.answers()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

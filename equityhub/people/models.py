@@ -7,6 +7,7 @@ table (DemographicProfile) so that reading them can be permissioned and logged o
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -396,6 +397,20 @@ class DemographicProfile(models.Model):
 
     def __str__(self) -> str:
         return _("Demographics of %(person)s") % {"person": self.person_id}
+
+    def answers(self) -> dict[str, Any]:
+        """The self-identified answers, shaped as `services.update_demographics` takes them."""
+        return {
+            "race_ethnicity": self.race_ethnicity,
+            "race_ethnicity_declined": self.race_ethnicity_declined,
+            "race_ethnicity_detail": self.race_ethnicity_detail,
+            "gender_identity": self.gender_identity,
+            "gender_self_description": self.gender_self_description,
+            "first_generation_college": self.first_generation_college,
+            "economically_disadvantaged": self.economically_disadvantaged,
+            "disability": self.disability,
+            "rural_background": self.rural_background,
+        }
 
     @property
     def race_ethnicity(self) -> list[str]:
