@@ -321,7 +321,9 @@ LOGGING = {
 # Equity Hub ----------------------------------------------------------------------------------
 # CMS cell-size rule: counts 1-10 are never published.
 SUPPRESSION_THRESHOLD = envint("SUPPRESSION_THRESHOLD", "11")
-DIRECTORY_PAGE_SIZE = envint("DIRECTORY_PAGE_SIZE", "25")
+# 1 to 50: a page that lists minors writes their ACCESS entries in one INSERT, and past 90 rows
+# SQLite's 999-parameter limit would split it; 50 also keeps a page readable.
+DIRECTORY_PAGE_SIZE = min(max(envint("DIRECTORY_PAGE_SIZE", "25"), 1), 50)
 API_TOKEN_PREFIX = "eh_"  # noqa: S105  (a public marker on every token, not a secret)
 NINJA_PAGINATION_MAX_LIMIT = 200
 # Where the office receives notices (e.g. a guardian withdrew consent); blank sends none.

@@ -124,10 +124,17 @@ class RoleAssignment(models.Model):
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
         constraints = [
+            # Two partial constraints rather than one with nulls_distinct=False, which SQLite
+            # does not support: an unscoped role once per user, a scoped one once per object.
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(scope_type__isnull=True),
+                name="accounts_role_unique_unscoped",
+            ),
             models.UniqueConstraint(
                 fields=["user", "role", "scope_type", "scope_id"],
+                condition=models.Q(scope_type__isnull=False),
                 name="accounts_role_unique_scoped",
-                nulls_distinct=False,
             ),
             models.CheckConstraint(
                 condition=(

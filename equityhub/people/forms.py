@@ -58,6 +58,17 @@ class DirectoryFilterForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
+    def select_options(self) -> list[tuple[forms.BoundField, list[tuple[str, str]], str]]:
+        """Each select with its options as plain strings and its selected value, so the page
+        renders them in one loop (Django's widget renders every option through a template)."""
+        selects = []
+        for name in ("organization", "training_level", "language", "age_group"):
+            bound = self[name]
+            value = bound.value()
+            options = [(str(v), str(label)) for v, label in bound.field.choices]  # type: ignore[attr-defined]  # ChoiceField and ModelChoiceField both have choices
+            selects.append((bound, options, "" if value is None else str(value)))
+        return selects
+
 
 class PersonForm(forms.ModelForm[Person]):
     class Meta:

@@ -146,12 +146,8 @@ def directory(user: Any, filters: DirectoryFilters) -> models.QuerySet[Person]:
     queryset = people_visible_to(user)
     if filters.q:
         for term in filters.q.split()[:5]:
-            queryset = queryset.filter(
-                Q(given_name__icontains=term)
-                | Q(family_name__icontains=term)
-                | Q(preferred_name__icontains=term)
-                | Q(email__icontains=term)
-            )
+            # Names and e-mail, lowercased together in Person.search_key.
+            queryset = queryset.filter(search_key__contains=term.lower())
     if filters.organization_id or filters.training_level:
         affiliations = current_affiliations()
         if filters.organization_id:

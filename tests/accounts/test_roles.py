@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from equityhub.accounts.models import Role, RoleAssignment
 from equityhub.accounts.rules import is_office_admin, is_partner
@@ -147,3 +148,9 @@ def test_a_role_granted_by_the_system_has_no_granter():
     assignment = grant_role(user=UserFactory(), role=Role.MEMBER, actor=None)
     assert assignment.granted_by is None
     assert AuditEntry.objects.get().actor_id is None
+
+
+def test_the_database_refuses_the_same_unscoped_role_twice(make_user):
+    user = make_user(Role.MEMBER)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=user, role=Role.MEMBER)

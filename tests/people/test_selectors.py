@@ -369,3 +369,15 @@ def test_the_directory_page_query_count_is_pinned(admin_user, client_for, settin
     # languages; the content type and one INSERT for the minors' ACCESS entries; count and
     # list of organizations for the filter's select.
     assert _directory_queries(client, 5) == 10
+
+
+def test_people_written_in_bulk_are_found_by_search_since_the_database_computes_the_key(
+    admin_user,
+):
+    Person.objects.bulk_create(
+        [Person(given_name="Selma", family_name="Hadžić", email="SELMA.H@Example.org")]
+    )
+
+    found = directory(admin_user, DirectoryFilters(q="selma.h@example"))
+    assert [p.family_name for p in found] == ["Hadžić"]
+    assert [p.pk for p in directory(admin_user, DirectoryFilters(q="HAD"))] == [p.pk for p in found]
