@@ -102,6 +102,16 @@ def get_person_for_user(user: Any, person_id: Any, *, purpose: str = "view") -> 
     return person
 
 
+def get_own_consent_for_user(user: Any, consent_id: Any) -> Consent:
+    """One of the user's own consents by id (self-service withdrawal); 404 for anyone else's."""
+    pk = _valid_id(consent_id)
+    person = person_of(user)
+    consent = Consent.objects.filter(pk=pk, person=person).first() if person else None
+    if consent is None:
+        raise Http404
+    return consent
+
+
 def get_organization_for_user(user: Any, organization_id: Any) -> Organization:
     # Organizations are public knowledge in the registry (names, addresses); any signed-in
     # user may read them. Changing them is for office staff, checked by the service callers.

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from equityhub.people.rules import can_see_demographics
 from equityhub.people.selectors import (
     DirectoryFilters,
     demographics_for_user,
+    get_own_consent_for_user,
     get_person_for_user,
     log_directory_minors,
     person_of,
@@ -229,14 +230,7 @@ def my_demographics(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def my_consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
-    person = person_of(request.user)
-    consent = (
-        Consent.objects.filter(pk=consent_id, person=person).first()
-        if person is not None and 0 < consent_id < 2**63
-        else None
-    )
-    if consent is None:
-        raise Http404
+    consent = get_own_consent_for_user(request.user, consent_id)
     if consent.kind == Consent.Kind.GUARDIAN:
         # A minor's guardian consent is the guardian's to withdraw, not the minor's.
         raise PermissionDenied
