@@ -152,6 +152,9 @@ TEMPLATES = [
 
 # Databases ---------------------------------------------------------------------------------
 _default_sqlite = f"sqlite:///{VAR_DIR / 'equityhub.sqlite3'}"
+if "DATABASE_URL" not in os.environ:
+    # The zero-set-up default: a fresh clone has no var/ yet, and SQLite will not create it.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("DATABASE_URL", _default_sqlite), conn_max_age=envint("DB_CONN_MAX_AGE", "0")
