@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "equityhub.audit",
     "equityhub.accounts",
     "equityhub.people",
+    "equityhub.places",
+    "equityhub.volunteering",
     "equityhub.api",
 ]
 
@@ -349,3 +351,19 @@ elif _cache_url == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured(f"CACHE_URL: use locmem:// or redis://, not {_cache_url!r}")
+
+# Volunteering -------------------------------------------------------------------------------
+# How long a person offered a freed seat from the waitlist has to confirm it (never past the
+# shift's start); then the next person on the waitlist is offered it.
+VOLUNTEER_OFFER_HOURS = max(envint("VOLUNTEER_OFFER_HOURS", "24"), 1)
+# A cancellation this close to the shift's start is recorded as late.
+VOLUNTEER_LATE_CANCEL_HOURS = max(envint("VOLUNTEER_LATE_CANCEL_HOURS", "24"), 0)
+# Reminders before a shift, in hours (the long and the short one).
+VOLUNTEER_REMINDER_HOURS = (
+    envint("VOLUNTEER_REMINDER_LONG_HOURS", "48"),
+    envint("VOLUNTEER_REMINDER_SHORT_HOURS", "2"),
+)
+# Owners are told this many days before a credential expires.
+CREDENTIAL_EXPIRY_NOTICE_DAYS = envint("CREDENTIAL_EXPIRY_NOTICE_DAYS", "30")
+# Evidence uploads (PDF or image) up to this size.
+CREDENTIAL_EVIDENCE_MAX_BYTES = envint("CREDENTIAL_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("equityhub.accounts.urls")),
     path("people/", include("equityhub.people.urls")),
+    path("volunteer/", include("equityhub.volunteering.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
