@@ -1,0 +1,1 @@
+from tests.volunteering.conftest import other_site, site, supervisor  # noqa: F401 - fixtures
