@@ -135,8 +135,10 @@ def _field_name(loc: Any) -> str | None:
 def _register_routers() -> None:
     # Imported here: the routers' modules may import this one (error schemas, the api).
     from equityhub.people.api import router as people_router  # noqa: PLC0415 - see above
+    from equityhub.volunteering.api import router as volunteering_router  # noqa: PLC0415
 
     api.add_router("/people", people_router)
+    api.add_router("", volunteering_router)
 
 
 _register_routers()

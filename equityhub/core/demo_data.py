@@ -70,6 +70,8 @@ GRAVOIS_PARK = "Gravois Park Neighbors United (fictional)"
 FERGUSON = "Ferguson Youth STEM Alliance (fictional)"
 BOSNIAN_CIRCLE = "Bosnian Community Wellness Circle (fictional)"
 DUTCHTOWN = "Dutchtown Faith and Health Network (fictional)"
+# A volunteering site (equityhub.volunteering.demo creates it), not an organization.
+SATURDAY_CLINIC = "Saturday Neighborhood Free Clinic (fictional)"
 
 
 @dataclass(frozen=True)
@@ -623,6 +625,9 @@ class DemoLogin:
     family_name: str
     affiliation: DemoAffiliation
     scope: str = ""  # an organization's name, for roles that need a scope
+    # A volunteering site's name, for a site supervisor: the volunteering demo grants the role
+    # scoped to the site once it has created it (and `scope` stays empty).
+    site: str = ""
     languages: tuple[tuple[str, str], ...] = ((Language.ENGLISH, Proficiency.NATIVE),)
     demographics: DemoDemographics | None = None
     date_of_birth: dt.date | None = None
@@ -669,9 +674,9 @@ LOGINS: tuple[DemoLogin, ...] = (
         "Kenan",
         "Begi\u0107",
         DemoAffiliation(BARNES_JEWISH, TrainingLevel.STAFF, title="Volunteer services coordinator"),
-        scope=BARNES_JEWISH,
+        site=SATURDAY_CLINIC,
         languages=((Language.ENGLISH, Proficiency.NATIVE), (Language.BOSNIAN, Proficiency.NATIVE)),
-        note=_("scoped to the Barnes-Jewish Hospital organization until sites exist"),
+        note=_("supervises the Saturday Neighborhood Free Clinic (fictional); hours to verify"),
     ),
     DemoLogin(
         "reviewer",

@@ -914,7 +914,9 @@ def _sign_up_locked(  # noqa: PLR0912 - each refusal is its own branch
         ),
         override_reason=override_reason if problems else "",
     )
-    if seated < shift.capacity and waiting == 0:
+    # A walk-in is standing there: a free seat is theirs even if a waitlist is left over (seats
+    # freed after the start are not offered on), and they never join the waitlist.
+    if seated < shift.capacity and (waiting == 0 or walk_in):
         signup.status = S.ATTENDED if walk_in else S.CONFIRMED
         signup.confirmed_at = now
         if walk_in:
@@ -1246,6 +1248,8 @@ def update_hours(*, entry: HoursEntry, actor: Any, **changes: Any) -> HoursEntry
             raise NotAllowed(_("You may edit only your own hours."))
         before = snapshot(fresh, HOURS_FIELDS)
         for field, value in changes.items():
+            if field == "hours" and isinstance(value, Decimal | int) and value == fresh.hours:
+                continue  # 4 and 4.00 are the same hours: not an edit that needs verifying
             setattr(fresh, field, value)
         if "site" in changes and changes["site"] is not None:
             fresh.organization_name = ""
@@ -1384,7 +1388,10 @@ def submit_credential(
 ) -> Credential:
     """Add a credential (one's own, or office staff for anyone); it awaits verification."""
     staff = bool(is_office_staff(actor))
-    site_manager = site is not None and manages_site(actor, site.pk)
+    # A site's supervisors record what is held for their site (an orientation), nothing else.
+    site_manager = (
+        credential_type.per_site and site is not None and manages_site(actor, site.pk)
+    )
     if _own_person_id(actor) != person.pk and not staff and not site_manager:
         raise NotAllowed(_("You may add only your own credentials."))
     if credential_type.per_site and site is None:

@@ -43,6 +43,7 @@ from equityhub.people.models import (
     Person,
     PersonLanguage,
 )
+from equityhub.volunteering import demo as volunteering_demo
 
 DEMOGRAPHICS_PERMISSION = ("people", "view_demographicprofile")
 # The tables the demo writes, in the order the summary lists them.
@@ -83,7 +84,9 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
     EmailAddress, audit `accounts.user.created`), the organizations, the logins' persons and
     roles, the "Data stewards" group with the demographics permission, `people_count` fictional
     people with affiliations, languages, demographics and consents (each write audited by its
-    service), and one audit `core.demo.loaded` entry when anything was created.
+    service), the volunteering demo (`equityhub.volunteering.demo.load`: sites, shifts,
+    credentials, sign-ups and hours) and one audit `core.demo.loaded` entry when anything was
+    created.
     """
     started = time.perf_counter()
     created: Counter[str] = Counter()
@@ -101,6 +104,7 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
             if person.guardian is not None:
                 _ensure_person(person.guardian, organizations, coordinator, known, created)
             _ensure_person(person, organizations, coordinator, known, created)
+        created.update(volunteering_demo.load(actor=admin, seed=seed, today=today))
         if created:
             record(
                 "core.demo.loaded",
@@ -174,9 +178,13 @@ def _ensure_login(
         created["people"] += 1
     scope = organizations[login.scope] if login.scope else None
     scope_type = ContentType.objects.get_for_model(scope) if scope is not None else None
-    if not RoleAssignment.objects.filter(
-        user=user, role=login.role, scope_type=scope_type, scope_id=scope.pk if scope else None
-    ).exists():
+    # A role scoped to a volunteering site is granted by the volunteering demo, with the site.
+    if (
+        not login.site
+        and not RoleAssignment.objects.filter(
+            user=user, role=login.role, scope_type=scope_type, scope_id=scope.pk if scope else None
+        ).exists()
+    ):
         grant_role(user=user, role=login.role, scope=scope, actor=None if user == actor else actor)
         created["roles"] += 1
     if login.data_steward:
@@ -380,6 +388,7 @@ class Command(BaseCommand):
             added = count - before[label]
             line = f"  {label:<26} {count:>7}"
             self.stdout.write(f"{line}  (+{added})" if added else line)
+        self.stdout.write(volunteering_demo.summary())
 
     def _print_logins(self) -> None:
         self.stdout.write("")

@@ -1,0 +1,1 @@
+"""Volunteering's commands: `volunteering-sweep`."""
