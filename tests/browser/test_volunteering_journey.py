@@ -90,7 +90,8 @@ def test_a_student_signs_up_and_a_supervisor_checks_them_in_and_verifies_the_hou
 
     # ... and subscribes to their calendar: the feed holds the shift at its UTC start.
     page.goto(f"{site}/volunteer/me/")
-    page.get_by_role("navigation", name="My volunteering").get_by_role("link", name="Calendar").click()
+    tabs = page.get_by_role("navigation", name="My volunteering")
+    tabs.get_by_role("link", name="Calendar").click()
     feed_url = page.get_by_label("Your personal calendar URL").input_value()
     feed = page.request.get(feed_url)
     assert feed.ok
