@@ -41,6 +41,8 @@ from equityhub.volunteering.models import Opportunity, Shift, SignUp
 from tests.volunteering.factories import ShiftFactory
 
 POOL = 8
+import collections
+STATS = collections.Counter()
 CONFIRMED, OFFERED, ATTENDED, NO_SHOW = "confirmed", "offered", "attended", "no_show"
 
 
@@ -96,8 +98,9 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     # -- rules -----------------------------------------------------------------------------
 
-    @initialize(capacity=st.integers(min_value=0, max_value=4))
+    @initialize(capacity=st.integers(min_value=0, max_value=3))
     def new_shift(self, capacity: int) -> None:
+        STATS['new_shift'] += 1
         start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
         self.shift = ShiftFactory(
             opportunity=self.opportunity,
@@ -109,6 +112,7 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @rule(who=st.integers(min_value=0, max_value=POOL - 1), by_manager=st.booleans())
     def sign_up(self, who: int, by_manager: bool) -> None:
+        STATS['sign_up'] += 1
         user = self.users[who]
         actor = self.the_manager if by_manager else user
         if self.started or who in self.seated or who in self.waitlist:
@@ -128,6 +132,7 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.signups))
     @rule(data=st.data(), by_manager=st.booleans())
     def cancel(self, data: st.DataObject, by_manager: bool) -> None:
+        STATS['cancel'] += 1
         who = data.draw(st.sampled_from(sorted(self.signups)), label="who")
         actor = self.the_manager if by_manager else self.users[who]
         cancellable = self.seated.get(who) in (CONFIRMED, OFFERED) or who in self.waitlist
@@ -144,6 +149,7 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @rule(capacity=st.integers(min_value=0, max_value=6))
     def change_capacity(self, capacity: int) -> None:
+        STATS['change_capacity'] += 1
         if capacity < len(self.seated):
             with pytest.raises(Conflict):
                 services.update_shift(
@@ -157,6 +163,7 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self._with(OFFERED)))
     @rule(data=st.data())
     def accept_offer(self, data: st.DataObject) -> None:
+        STATS['accept_offer'] += 1
         who = data.draw(st.sampled_from(self._with(OFFERED)), label="who")
         if self.started:  # the offer window closed when the shift started
             with pytest.raises(Conflict):
@@ -169,13 +176,16 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self._with(OFFERED)))
     @rule(data=st.data())
     def decline_offer(self, data: st.DataObject) -> None:
+        STATS['decline_offer'] += 1
         who = data.draw(st.sampled_from(self._with(OFFERED)), label="who")
         services.decline_offer(signup=self._signup(who), actor=self.users[who])
         del self.seated[who]
         self._fill()
 
+    @precondition(lambda self: bool(self._with(OFFERED)))
     @rule()
     def expire_offers(self) -> None:
+        STATS['expire_offers'] += 1
         offered = self._with(OFFERED)
         SignUp.objects.filter(shift=self.the_shift, status=OFFERED).update(
             offer_expires_at=timezone.now() - dt.timedelta(seconds=1)
@@ -188,6 +198,7 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.started)
     @rule()
     def start_the_shift(self) -> None:
+        STATS['start_the_shift'] += 1
         self._clock = time_machine.travel(
             self.the_shift.starts_at + dt.timedelta(minutes=30), tick=False
         )
@@ -197,6 +208,7 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.started and bool(self._with(CONFIRMED)))
     @rule(data=st.data())
     def no_show_before_the_start(self, data: st.DataObject) -> None:
+        STATS['no_show_before_the_start'] += 1
         who = data.draw(st.sampled_from(self._with(CONFIRMED)), label="who")
         with pytest.raises(Conflict):
             services.mark_no_show(signup=self._signup(who), actor=self.the_manager)
@@ -204,6 +216,7 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.started and bool(self._with(CONFIRMED, OFFERED, ATTENDED)))
     @rule(data=st.data())
     def no_show(self, data: st.DataObject) -> None:
+        STATS['no_show'] += 1
         who = data.draw(st.sampled_from(self._with(CONFIRMED, OFFERED, ATTENDED)), label="who")
         services.mark_no_show(signup=self._signup(who), actor=self.the_manager)
         self.seated[who] = NO_SHOW  # a no-show still held the seat
@@ -211,6 +224,7 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.started and bool(self._with(CONFIRMED, NO_SHOW)))
     @rule(data=st.data())
     def check_in(self, data: st.DataObject) -> None:
+        STATS['check_in'] += 1
         who = data.draw(st.sampled_from(self._with(CONFIRMED, NO_SHOW)), label="who")
         services.check_in(signup=self._signup(who), actor=self.the_manager)
         self.seated[who] = ATTENDED
@@ -276,3 +290,4 @@ def test_the_waitlist_keeps_its_promises_whatever_happens(
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+    print(STATS)
