@@ -14,8 +14,9 @@ What it does, in order:
    orientation at some sites, a year of past shifts among those sign-ups and upcoming ones;
 2. upcoming shifts in the page's default window (the next 30 days) added in steps, 50, then
    500, then 5,000 in all; at each step the queries of one page (whole request, middleware
-   included; in-process test Client) for the default listing and for "only shifts I can sign up
-   for": each must be constant across the steps;
+   included; in-process test Client) for the default listing, for "only shifts I can sign up
+   for" and for one day (a few rows at first, 50 at the end, so that a query per row would
+   show): each must be constant across the steps;
 3. gunicorn (2 gthread workers x 2 threads; docs/deploy.md recommends gunicorn) with DEBUG=0 and
    the production settings, except plain HTTP on 127.0.0.1; the student's session made
    server-side;
@@ -69,7 +70,6 @@ PAST_SIGNUPS_PER_SHIFT = 10  # 100,000 past sign-ups
 UPCOMING_STEPS = (50, 500, 5000)
 BATCH = 5000
 WINDOW_DAYS = 29  # inside the page's default range (today and the next 30 days)
-VARIANTS = {"listing": {}, "eligible only": {"eligible_only": "on"}}
 ZIPS = ("63106", "63107", "63113", "63115", "63120", "63118", "63111", "63116")
 
 
@@ -332,8 +332,22 @@ def add_upcoming(world: World, count: int, rng: random.Random, *, first: bool) -
         SignUp.objects.bulk_create(signups)
 
 
-def count_queries(world: World) -> dict[str, int]:
-    """Queries for one page, whole request (middleware included), for each variant."""
+def variants() -> dict[str, dict[str, str]]:
+    """The page as counted: the listing, "only shifts I can sign up for", and one day (a few
+    rows while there are few shifts, the full 50 later: per-row queries would show there)."""
+    from django.utils import timezone
+
+    day = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    return {
+        "listing": {},
+        "eligible only": {"eligible_only": "on"},
+        "one day": {"start": day, "end": day},
+    }
+
+
+def count_queries(world: World) -> tuple[dict[str, int], dict[str, int]]:
+    """Queries for one page, whole request (middleware included), and the rows it shows, for
+    each variant."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -344,12 +358,14 @@ def count_queries(world: World) -> dict[str, int]:
     url = reverse("volunteering:find-shifts")
     client.get(url)  # warm per-process caches (content types, templates)
     counts: dict[str, int] = {}
-    for name, query in VARIANTS.items():
+    rows: dict[str, int] = {}
+    for name, query in variants().items():
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url, query)
         assert response.status_code == 200, response.status_code
         counts[name] = len(queries.captured_queries)
-    return counts
+        rows[name] = response.content.decode().count('<th scope="row"')
+    return counts, rows
 
 
 def session_cookie(user: Any) -> str:
@@ -516,15 +532,19 @@ def main() -> int:
 
         django.setup()
         world = seed(rng)
-        counts: dict[str, dict[int, int]] = {name: {} for name in VARIANTS}
+        counts: dict[str, dict[int, int]] = {name: {} for name in variants()}
+        rows: dict[str, dict[int, int]] = {name: {} for name in variants()}
         total = 0
         for step in UPCOMING_STEPS:
             add_upcoming(world, step - total, rng, first=total == 0)
             total = step
-            for name, count in count_queries(world).items():
+            step_counts, step_rows = count_queries(world)
+            for name, count in step_counts.items():
                 counts[name][step] = count
+                rows[name][step] = step_rows[name]
         seeded = time.monotonic() - began
         print(f"queries per page by number of upcoming shifts: {counts}", flush=True)
+        print(f"rows shown: {rows}", flush=True)
         queries_constant = all(len(set(by_step.values())) == 1 for by_step in counts.values())
         cookie = session_cookie(world.student)
         paths = page_paths(world, rng)
@@ -573,6 +593,7 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "page_mix": sorted({kind_of(path) for path in paths}),
             "queries_by_upcoming_shifts": counts,
+            "rows_by_upcoming_shifts": rows,
             "queries_constant": queries_constant,
             "page": page,
             "bare_json": bare,

@@ -630,10 +630,19 @@ def _attendance(
             messages.success(request, announcement)
         return redirect(reverse("volunteering:roster", args=[shift.pk]) + f"#signup-{signup.pk}")
     [entry] = _entries(shift, [signup])
+    attended = SignUp.objects.filter(shift=shift, status=S.ATTENDED).count()
     return render(
         request,
         "volunteering/manage/_roster_row.html",
-        {"entry": entry, "shift": shift, "announcement": announcement, "error": error},
+        {
+            "entry": entry,
+            "shift": shift,
+            "announcement": announcement,
+            "error": error,
+            # The counts above the roster are swapped out of band, so they stay true.
+            "counts_oob": True,
+            "attended": attended,
+        },
     )
 
 

@@ -106,6 +106,7 @@ def test_a_student_signs_up_and_a_supervisor_checks_them_in_and_verifies_the_hou
     page.goto(f"{site}/volunteer/manage/shifts/{shift.pk}/roster/")
     page.get_by_role("button", name="Check in Valeria").click()
     expect(page.locator("main")).to_contain_text("Checked in")
+    expect(page.locator("#roster-counts")).to_contain_text("1 checked in")  # swapped out of band
     screenshot("volunteering-roster-checked-in")
     entry = HoursEntry.objects.get(person=student.person)
     assert entry.status == HoursEntry.Status.SUBMITTED

@@ -59,6 +59,7 @@ class WaitlistMachine(RuleBasedStateMachine):
         self._clock: Any = None
         self.shift: Shift | None = None
         self.started = False
+        self.steps = 0
         # The model: who holds a seat (and how), and the waitlist in order.
         self.capacity = 0
         self.seated: dict[int, str] = {}
@@ -84,6 +85,7 @@ class WaitlistMachine(RuleBasedStateMachine):
         return self.manager
 
     def _fill(self) -> None:
+        STATS['the_manager'] += 1
         """Free seats go to the head of the waitlist as offers, but not once it has started."""
         if self.started:
             return
@@ -92,6 +94,9 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     def _with(self, *states: str) -> list[int]:
         return sorted(who for who, state in self.seated.items() if state in states)
+
+    def _not_on_it(self) -> list[int]:
+        return [who for who in range(POOL) if who not in self.seated and who not in self.waitlist]
 
     def _signup(self, who: int) -> SignUp:
         return self.signups[who]
@@ -110,15 +115,13 @@ class WaitlistMachine(RuleBasedStateMachine):
         )
         self.capacity = capacity
 
-    @rule(who=st.integers(min_value=0, max_value=POOL - 1), by_manager=st.booleans())
-    def sign_up(self, who: int, by_manager: bool) -> None:
+    @precondition(lambda self: not self.started and bool(self._not_on_it()))
+    @rule(data=st.data(), by_manager=st.booleans())
+    def sign_up(self, data: st.DataObject, by_manager: bool) -> None:
         STATS['sign_up'] += 1
+        who = data.draw(st.sampled_from(self._not_on_it()), label="who")
         user = self.users[who]
         actor = self.the_manager if by_manager else user
-        if self.started or who in self.seated or who in self.waitlist:
-            with pytest.raises(Conflict):
-                services.sign_up(shift=self.the_shift, person=user.person, actor=actor)
-            return
         signup = services.sign_up(shift=self.the_shift, person=user.person, actor=actor)
         self.signups[who] = signup
         if len(self.seated) < self.capacity and not self.waitlist:
@@ -126,8 +129,18 @@ class WaitlistMachine(RuleBasedStateMachine):
             self.seated[who] = CONFIRMED
         else:
             self.waitlist.append(who)
+            STATS['waitlisted'] += 1
             assert signup.status == SignUp.Status.WAITLISTED
             assert signup.waitlist_position == len(self.waitlist)
+
+    @rule(who=st.integers(min_value=0, max_value=POOL - 1))
+    def sign_up_when_on_it_already_or_started(self, who: int) -> None:
+        STATS['sign_up_when_on_it_already_or_started'] += 1
+        if not (self.started or who in self.seated or who in self.waitlist):
+            return
+        user = self.users[who]
+        with pytest.raises(Conflict):
+            services.sign_up(shift=self.the_shift, person=user.person, actor=user)
 
     @precondition(lambda self: bool(self.signups))
     @rule(data=st.data(), by_manager=st.booleans())
@@ -195,7 +208,7 @@ class WaitlistMachine(RuleBasedStateMachine):
             del self.seated[who]
         self._fill()
 
-    @precondition(lambda self: not self.started)
+    @precondition(lambda self: not self.started and self.steps >= 12)
     @rule()
     def start_the_shift(self) -> None:
         STATS['start_the_shift'] += 1
@@ -233,6 +246,7 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_database_keeps_the_promises(self) -> None:
+        STATS['the_database_keeps_the_promises'] += 1
         if self.shift is None:
             return
         shift = Shift.objects.get(pk=self.shift.pk)
@@ -255,8 +269,10 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_database_agrees_with_the_model(self) -> None:
+        STATS['the_database_agrees_with_the_model'] += 1
         if self.shift is None:
             return
+        self.steps += 1
         index = {user.person.pk: i for i, user in enumerate(self.users)}
         rows = SignUp.objects.filter(shift=self.shift)
         seated = {index[r.person_id]: r.status for r in rows if r.status in SignUp.SEATED}
