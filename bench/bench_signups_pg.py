@@ -26,6 +26,11 @@ What it does, in order:
    latency of one sign-up, ratio A/B over both phases of each; JSON on stdout and in
    bench/results/signups_pg.json; the database is dropped; exit 1 on FAIL.
 
+Reading the numbers: the clients are threads of one Python process, so on a small machine the
+client side (the GIL, Django's own work per sign-up) and PostgreSQL's commit flushes bound both
+phases; the hot shift's lock shows as the difference between the phases. The p50/p95 latencies
+include the time a thread waits for the GIL and for the row lock.
+
 Environment: BENCH_CLIENTS (C, default 32), BENCH_SIGNUPS (N per client per phase, default 30),
 BENCH_PG (server URL without the database, default postgres://postgres@127.0.0.1:5432),
 BENCH_KEEP=1 keeps the database.

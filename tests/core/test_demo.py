@@ -17,6 +17,7 @@ from equityhub.accounts.selectors import has_role, has_role_for
 from equityhub.audit.models import AuditEntry
 from equityhub.core import demo_data
 from equityhub.core.management.commands import demo as demo_command
+from equityhub.places.models import Site
 from equityhub.people.models import (
     Consent,
     DemographicProfile,
@@ -40,8 +41,9 @@ def load(*args: str) -> str:
 
 
 @pytest.fixture
-def debug(settings: Any) -> None:
+def debug(settings: Any, tmp_path: Any) -> None:
     settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path  # the volunteering demo uploads credential evidence
 
 
 @pytest.fixture
@@ -107,16 +109,15 @@ def test_every_demo_login_has_its_role_a_verified_address_and_a_person(loaded):
         assert login.email in loaded
 
 
-def test_scoped_demo_logins_are_scoped_to_their_organization(loaded):
+def test_scoped_demo_logins_are_scoped_to_their_organization_or_site(loaded):
     def user(key: str) -> User:
         return User.objects.get(email=f"{key}@{demo_data.LOGIN_DOMAIN}")
 
     def organization(name: str) -> Organization:
         return Organization.objects.get(name=name)
 
-    assert has_role_for(
-        user("supervisor"), Role.SITE_SUPERVISOR, organization(demo_data.BARNES_JEWISH)
-    )
+    clinic = Site.objects.get(name=demo_data.SATURDAY_CLINIC)
+    assert has_role_for(user("supervisor"), Role.SITE_SUPERVISOR, clinic)
     assert has_role_for(
         user("reviewer"), Role.REVIEWER, organization(demo_data.OFFICE_OF_DIVERSITY_PROGRAMS)
     )

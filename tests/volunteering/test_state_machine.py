@@ -41,8 +41,6 @@ from equityhub.volunteering.models import Opportunity, Shift, SignUp
 from tests.volunteering.factories import ShiftFactory
 
 POOL = 8
-import collections
-STATS = collections.Counter()
 CONFIRMED, OFFERED, ATTENDED, NO_SHOW = "confirmed", "offered", "attended", "no_show"
 
 
@@ -85,7 +83,6 @@ class WaitlistMachine(RuleBasedStateMachine):
         return self.manager
 
     def _fill(self) -> None:
-        STATS['the_manager'] += 1
         """Free seats go to the head of the waitlist as offers, but not once it has started."""
         if self.started:
             return
@@ -105,7 +102,6 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @initialize(capacity=st.integers(min_value=0, max_value=3))
     def new_shift(self, capacity: int) -> None:
-        STATS['new_shift'] += 1
         start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
         self.shift = ShiftFactory(
             opportunity=self.opportunity,
@@ -118,7 +114,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.started and bool(self._not_on_it()))
     @rule(data=st.data(), by_manager=st.booleans())
     def sign_up(self, data: st.DataObject, by_manager: bool) -> None:
-        STATS['sign_up'] += 1
         who = data.draw(st.sampled_from(self._not_on_it()), label="who")
         user = self.users[who]
         actor = self.the_manager if by_manager else user
@@ -129,13 +124,11 @@ class WaitlistMachine(RuleBasedStateMachine):
             self.seated[who] = CONFIRMED
         else:
             self.waitlist.append(who)
-            STATS['waitlisted'] += 1
             assert signup.status == SignUp.Status.WAITLISTED
             assert signup.waitlist_position == len(self.waitlist)
 
     @rule(who=st.integers(min_value=0, max_value=POOL - 1))
     def sign_up_when_on_it_already_or_started(self, who: int) -> None:
-        STATS['sign_up_when_on_it_already_or_started'] += 1
         if not (self.started or who in self.seated or who in self.waitlist):
             return
         user = self.users[who]
@@ -145,7 +138,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.signups))
     @rule(data=st.data(), by_manager=st.booleans())
     def cancel(self, data: st.DataObject, by_manager: bool) -> None:
-        STATS['cancel'] += 1
         who = data.draw(st.sampled_from(sorted(self.signups)), label="who")
         actor = self.the_manager if by_manager else self.users[who]
         cancellable = self.seated.get(who) in (CONFIRMED, OFFERED) or who in self.waitlist
@@ -162,7 +154,6 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @rule(capacity=st.integers(min_value=0, max_value=6))
     def change_capacity(self, capacity: int) -> None:
-        STATS['change_capacity'] += 1
         if capacity < len(self.seated):
             with pytest.raises(Conflict):
                 services.update_shift(
@@ -176,7 +167,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self._with(OFFERED)))
     @rule(data=st.data())
     def accept_offer(self, data: st.DataObject) -> None:
-        STATS['accept_offer'] += 1
         who = data.draw(st.sampled_from(self._with(OFFERED)), label="who")
         if self.started:  # the offer window closed when the shift started
             with pytest.raises(Conflict):
@@ -189,7 +179,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self._with(OFFERED)))
     @rule(data=st.data())
     def decline_offer(self, data: st.DataObject) -> None:
-        STATS['decline_offer'] += 1
         who = data.draw(st.sampled_from(self._with(OFFERED)), label="who")
         services.decline_offer(signup=self._signup(who), actor=self.users[who])
         del self.seated[who]
@@ -198,7 +187,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self._with(OFFERED)))
     @rule()
     def expire_offers(self) -> None:
-        STATS['expire_offers'] += 1
         offered = self._with(OFFERED)
         SignUp.objects.filter(shift=self.the_shift, status=OFFERED).update(
             offer_expires_at=timezone.now() - dt.timedelta(seconds=1)
@@ -211,7 +199,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.started and self.steps >= 12)
     @rule()
     def start_the_shift(self) -> None:
-        STATS['start_the_shift'] += 1
         self._clock = time_machine.travel(
             self.the_shift.starts_at + dt.timedelta(minutes=30), tick=False
         )
@@ -221,7 +208,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.started and bool(self._with(CONFIRMED)))
     @rule(data=st.data())
     def no_show_before_the_start(self, data: st.DataObject) -> None:
-        STATS['no_show_before_the_start'] += 1
         who = data.draw(st.sampled_from(self._with(CONFIRMED)), label="who")
         with pytest.raises(Conflict):
             services.mark_no_show(signup=self._signup(who), actor=self.the_manager)
@@ -229,7 +215,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.started and bool(self._with(CONFIRMED, OFFERED, ATTENDED)))
     @rule(data=st.data())
     def no_show(self, data: st.DataObject) -> None:
-        STATS['no_show'] += 1
         who = data.draw(st.sampled_from(self._with(CONFIRMED, OFFERED, ATTENDED)), label="who")
         services.mark_no_show(signup=self._signup(who), actor=self.the_manager)
         self.seated[who] = NO_SHOW  # a no-show still held the seat
@@ -237,7 +222,6 @@ class WaitlistMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.started and bool(self._with(CONFIRMED, NO_SHOW)))
     @rule(data=st.data())
     def check_in(self, data: st.DataObject) -> None:
-        STATS['check_in'] += 1
         who = data.draw(st.sampled_from(self._with(CONFIRMED, NO_SHOW)), label="who")
         services.check_in(signup=self._signup(who), actor=self.the_manager)
         self.seated[who] = ATTENDED
@@ -246,7 +230,6 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_database_keeps_the_promises(self) -> None:
-        STATS['the_database_keeps_the_promises'] += 1
         if self.shift is None:
             return
         shift = Shift.objects.get(pk=self.shift.pk)
@@ -269,7 +252,6 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_database_agrees_with_the_model(self) -> None:
-        STATS['the_database_agrees_with_the_model'] += 1
         if self.shift is None:
             return
         self.steps += 1
@@ -306,4 +288,3 @@ def test_the_waitlist_keeps_its_promises_whatever_happens(
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
-    print(STATS)

@@ -9,9 +9,11 @@ reads like the office's own.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +79,19 @@ def check_demo_password() -> None:
         validate_password(demo_data.DEMO_PASSWORD, user=User(email=login.email))
 
 
+@contextlib.contextmanager
+def _demo_mail_discarded() -> Iterator[None]:
+    """The services mail the fictional volunteers (sign-up confirmations, waitlist places...):
+    with tasks run in-process, as `make demo` runs them, that mail would flood the console.
+    Those messages are discarded; anything sent by a worker later is not affected."""
+    previous = settings.EMAIL_BACKEND
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    try:
+        yield
+    finally:
+        settings.EMAIL_BACKEND = previous
+
+
 def load_demo(*, people_count: int, seed: int) -> LoadResult:
     """Create whatever part of the demo is missing, in one transaction.
 
@@ -91,7 +106,7 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
     started = time.perf_counter()
     created: Counter[str] = Counter()
     today = timezone.localdate()
-    with transaction.atomic():
+    with _demo_mail_discarded(), transaction.atomic():
         users = {login.key: _ensure_user(login, created) for login in demo_data.LOGINS}
         admin, coordinator = users["admin"], users["coordinator"]
         organizations = _ensure_organizations(actor=admin, created=created)
