@@ -17,7 +17,6 @@ from equityhub.accounts.selectors import has_role, has_role_for
 from equityhub.audit.models import AuditEntry
 from equityhub.core import demo_data
 from equityhub.core.management.commands import demo as demo_command
-from equityhub.places.models import Site
 from equityhub.people.models import (
     Consent,
     DemographicProfile,
@@ -27,6 +26,7 @@ from equityhub.people.models import (
     TrainingLevel,
     age_on,
 )
+from equityhub.places.models import Site
 
 pytestmark = pytest.mark.django_db
 
