@@ -115,12 +115,13 @@ def problems(  # noqa: PLR0912 - one branch per kind of requirement
     *,
     on: dt.date,
     credential_types: Iterable[CredentialType] | None = None,
+    languages: Iterable[tuple[str, str]] | None = None,
     orientation_type: CredentialType | None = None,
 ) -> list[Problem]:
     """Why `facts`' person may not volunteer in `opportunity` on `on`; empty if they may.
 
-    Pass `credential_types` (and the orientation type) when they are prefetched; otherwise they
-    are read from the opportunity.
+    Pass `credential_types`, `languages` ((language, minimum proficiency) pairs) and the
+    orientation type when they are already read; otherwise they are read from the opportunity.
     """
     found: list[Problem] = []
     types = list(
@@ -148,16 +149,20 @@ def problems(  # noqa: PLR0912 - one branch per kind of requirement
                     _("needs the site orientation for %(site)s") % {"site": opportunity.site},
                 )
             )
-    for requirement in opportunity.language_requirements.all():
-        have = facts.languages.get(requirement.language)
-        if have is None or PROFICIENCY_ORDER[have] < PROFICIENCY_ORDER[requirement.min_proficiency]:
+    if languages is None:
+        languages = [
+            (r.language, r.min_proficiency) for r in opportunity.language_requirements.all()
+        ]
+    for language, min_proficiency in languages:
+        have = facts.languages.get(language)
+        if have is None or PROFICIENCY_ORDER[have] < PROFICIENCY_ORDER[min_proficiency]:
             found.append(
                 Problem(
                     "language",
                     _("needs %(language)s, %(level)s")
                     % {
-                        "language": choice_label(Language, requirement.language),
-                        "level": choice_label(Proficiency, requirement.min_proficiency).lower(),
+                        "language": choice_label(Language, language),
+                        "level": choice_label(Proficiency, min_proficiency).lower(),
                     },
                 )
             )
@@ -187,3 +192,48 @@ def problems(  # noqa: PLR0912 - one branch per kind of requirement
                     )
                 )
     return found
+
+
+def is_eligible(
+    facts: PersonFacts,
+    opportunity: Opportunity,
+    *,
+    on: dt.date,
+    credential_types: Iterable[CredentialType],
+    languages: Iterable[tuple[str, str]],
+    orientation_type: CredentialType | None,
+) -> bool:
+    """`not problems(...)`, without composing any explanation and stopping at the first
+    requirement not met: lists that only filter (thousands of shifts) use this. The test suite
+    checks that the two always agree."""
+    for credential_type in credential_types:
+        held = facts.credentials.get((credential_type.pk, None), [])
+        if credential_type.per_site:
+            held = held + facts.credentials.get((credential_type.pk, opportunity.site_id), [])
+        if not any(c.is_valid_on(on) for c in held):
+            return False
+    if opportunity.requires_orientation:
+        held = (
+            facts.credentials.get((orientation_type.pk, opportunity.site_id), [])
+            if orientation_type
+            else []
+        )
+        if not any(c.is_valid_on(on) for c in held):
+            return False
+    for language, min_proficiency in languages:
+        have = facts.languages.get(language)
+        if have is None or PROFICIENCY_ORDER[have] < PROFICIENCY_ORDER[min_proficiency]:
+            return False
+    if opportunity.min_training_level:
+        needed = TRAINING_ORDER[opportunity.min_training_level]
+        if not any(
+            TRAINING_ORDER[level] >= needed for level in facts.levels if level in PIPELINE_LEVELS
+        ):
+            return False
+    if opportunity.min_age:
+        if facts.date_of_birth is None:
+            return False
+        before = (on.month, on.day) < (facts.date_of_birth.month, facts.date_of_birth.day)
+        if on.year - facts.date_of_birth.year - int(before) < opportunity.min_age:
+            return False
+    return True

@@ -4,6 +4,7 @@ that answers 404 to anyone who may not see them (ids outside 1..2^63-1 are 404 t
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -192,21 +193,52 @@ def upcoming_shifts(user: Any, filters: ShiftFilters) -> QuerySet[Shift]:
     return queryset.select_related("opportunity__site").order_by("starts_at", "id")
 
 
+@dataclass
+class Requirements:
+    credential_types: list[CredentialType]
+    languages: list[tuple[str, str]]
+
+
+def requirements_for(opportunity_ids: Iterable[int]) -> dict[int, Requirements]:
+    """The credential types and languages each opportunity asks for, in two light queries
+    (no per-opportunity objects: a page of shifts judges many opportunities)."""
+    ids = set(opportunity_ids)
+    found = {pk: Requirements(credential_types=[], languages=[]) for pk in ids}
+    if not ids:
+        return found
+    through = Opportunity.credential_types.through
+    for link in through.objects.filter(opportunity_id__in=ids).select_related("credentialtype"):
+        found[link.opportunity_id].credential_types.append(link.credentialtype)
+    for opportunity_id, language, level in (
+        LanguageRequirement.objects.filter(opportunity_id__in=ids)
+        .order_by("id")
+        .values_list("opportunity_id", "language", "min_proficiency")
+    ):
+        found[opportunity_id].languages.append((language, level))
+    return found
+
+
 def shift_rows(
-    user: Any, shifts: Iterable[Shift], *, person: Person | None = None
+    user: Any,
+    shifts: Iterable[Shift],
+    *,
+    person: Person | None = None,
+    judge: _Judge | None = None,
 ) -> list[ShiftRow]:
     """Each shift with why `person` (the user's own, by default) may not sign up and their
-    sign-up on it, in a fixed number of queries however many shifts there are."""
+    sign-up on it, in a fixed number of queries however many shifts there are. A `judge` that
+    already read the person's facts and the opportunities' requirements saves reading them
+    again."""
     shifts = list(shifts)
     person = person or person_of(user)
     if person is None or not shifts:
         return [ShiftRow(shift=s) for s in shifts]
-    opportunity_ids = {s.opportunity_id for s in shifts}
-    opportunities = {
-        o.pk: o for o in _opportunity_relations(Opportunity.objects.filter(pk__in=opportunity_ids))
-    }
-    orientation = CredentialType.objects.filter(code=ORIENTATION_CODE).first()
-    facts = eligibility.facts_for(person)
+    judge = judge or _Judge(person)
+    # The shifts come with `opportunity` joined; their requirements take two queries.
+    judge.load_requirements({shift.opportunity_id for shift in shifts})
+    requirements = judge.requirements
+    orientation = judge.orientation
+    facts = judge.facts
     mine = {
         s.shift_id: s
         for s in SignUp.objects.filter(
@@ -215,34 +247,102 @@ def shift_rows(
     }
     rows = []
     for shift in shifts:
-        opportunity = opportunities[shift.opportunity_id]
+        needs = requirements[shift.opportunity_id]
         problems = eligibility.problems(
             facts,
-            opportunity,
+            shift.opportunity,
             on=shift.local_start.date(),
-            credential_types=opportunity.credential_types.all(),
+            credential_types=needs.credential_types,
+            languages=needs.languages,
             orientation_type=orientation,
         )
         rows.append(ShiftRow(shift=shift, problems=problems, my_signup=mine.get(shift.pk)))
     return rows
 
 
+# What judging eligibility reads of an opportunity (and its site, for the orientation's name).
+JUDGED_FIELDS = (
+    "id",
+    "site_id",
+    "requires_orientation",
+    "min_training_level",
+    "min_age",
+    "site__id",
+    "site__name",
+)
+
+
+class _Judge:
+    """Whether one person may take shifts of an opportunity on a day, remembered per
+    (opportunity, day): a month of shifts has far fewer of those than shifts."""
+
+    def __init__(self, person: Person) -> None:
+        self.facts = eligibility.facts_for(person)
+        self.orientation = CredentialType.objects.filter(code=ORIENTATION_CODE).first()
+        self.opportunities: dict[int, Opportunity] = {}
+        self.requirements: dict[int, Requirements] = {}
+        self.verdicts: dict[tuple[int, dt.date], bool] = {}
+        self.zones: dict[str, zoneinfo.ZoneInfo] = {}
+
+    def load_requirements(self, opportunity_ids: Iterable[int]) -> None:
+        missing = {pk for pk in opportunity_ids if pk not in self.requirements}
+        if missing:
+            self.requirements.update(requirements_for(missing))
+
+    def load(self, opportunity_ids: Iterable[int]) -> None:
+        missing = {pk for pk in opportunity_ids if pk not in self.opportunities}
+        if missing:
+            self.opportunities.update(
+                Opportunity.objects.select_related("site").only(*JUDGED_FIELDS).in_bulk(missing)
+            )
+            self.requirements.update(requirements_for(missing))
+
+    def eligible(self, opportunity_id: int, starts_at: dt.datetime, tz_name: str) -> bool:
+        zone = self.zones.get(tz_name) or self.zones.setdefault(tz_name, zoneinfo.ZoneInfo(tz_name))
+        day = starts_at.astimezone(zone).date()
+        key = (opportunity_id, day)
+        if key not in self.verdicts:
+            needs = self.requirements[opportunity_id]
+            self.verdicts[key] = eligibility.is_eligible(
+                self.facts,
+                self.opportunities[opportunity_id],
+                on=day,
+                credential_types=needs.credential_types,
+                languages=needs.languages,
+                orientation_type=self.orientation,
+            )
+        return self.verdicts[key]
+
+
 def open_shifts_for_me(user: Any, filters: ShiftFilters, *, limit: int = 50) -> list[ShiftRow]:
-    """Upcoming shifts with the user's eligibility; `eligible_only` drops the others."""
+    """Upcoming shifts with the user's eligibility; `eligible_only` drops the others.
+
+    For "eligible only", shifts are judged from their keys (id, opportunity, start) read in
+    chunks, without building shift objects; only the chosen page is then loaded in full.
+    """
     queryset = upcoming_shifts(user, filters)
-    if not filters.eligible_only:
-        return shift_rows(user, queryset[:limit])
-    rows: list[ShiftRow] = []
-    # Read in chunks so that "eligible only" over thousands of shifts stays a few queries.
-    chunk = max(limit * 4, 200)
+    person = person_of(user)
+    if not filters.eligible_only or person is None:
+        return shift_rows(user, queryset[:limit], person=person)
+    judge = _Judge(person)
+    keys = queryset.values_list("pk", "opportunity_id", "starts_at", "timezone")
+    chosen: list[int] = []
+    chunk = 500
     offset = 0
-    while len(rows) < limit:
-        batch = list(queryset[offset : offset + chunk])
-        if not batch:
+    while len(chosen) < limit:
+        batch = list(keys[offset : offset + chunk])
+        judge.load(opportunity_id for _pk, opportunity_id, _start, _tz in batch)
+        for pk, opportunity_id, starts_at, tz_name in batch:
+            if judge.eligible(opportunity_id, starts_at, tz_name):
+                chosen.append(pk)
+                if len(chosen) == limit:
+                    break
+        if len(batch) < chunk:
             break
-        rows.extend(row for row in shift_rows(user, batch) if row.eligible)
         offset += chunk
-    return rows[:limit]
+    if not chosen:
+        return []
+    return shift_rows(user, queryset.filter(pk__in=chosen), person=person, judge=judge)
 
 
 def roster(shift: Shift) -> list[SignUp]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -463,7 +464,26 @@ def _validate_shift(shift: Shift) -> None:
         raise ServiceError(_("A shift cannot be longer than 24 hours."), field="ends_at")
 
 
-def _parse_rrule(rule: str, first_start: dt.datetime) -> list[dt.datetime]:
+UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+
+
+def _until_in_local_time(text: str, tz_name: str) -> str:
+    """RFC 5545 gives UNTIL in UTC (with a Z) when DTSTART is local; the rule is expanded on
+    naive local times, so turn it into local wall-clock time (dateutil refuses the mix)."""
+
+    def local(match: re.Match[str]) -> str:
+        try:
+            utc = dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+        except ValueError:
+            return match.group(0)  # not a date: let the parser say so
+        return f"UNTIL={utc.astimezone(zoneinfo.ZoneInfo(tz_name)):%Y%m%dT%H%M%S}"
+
+    return UNTIL_UTC.sub(local, text)
+
+
+def _parse_rrule(
+    rule: str, first_start: dt.datetime, *, tz_name: str | None = None
+) -> list[dt.datetime]:
     text = rule.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
@@ -471,6 +491,8 @@ def _parse_rrule(rule: str, first_start: dt.datetime) -> list[dt.datetime]:
         raise ServiceError(
             _("Give one RRULE line, such as FREQ=WEEKLY;BYDAY=SA;COUNT=12."), field="rrule"
         )
+    if tz_name:
+        text = _until_in_local_time(text, tz_name)
     try:
         rule_obj = rrulestr(text, dtstart=first_start.replace(tzinfo=None))
     except (ValueError, TypeError) as error:
@@ -533,7 +555,7 @@ def create_series(
         supervisor=supervisor,
     )
     _clean(series, exclude=["opportunity", "supervisor"])
-    starts = _parse_rrule(series.rrule, local_first)
+    starts = _parse_rrule(series.rrule, local_first, tz_name=tz_name)
     series.save()
     duration = dt.timedelta(minutes=duration_minutes)
     shifts = []
@@ -544,7 +566,9 @@ def create_series(
                 opportunity=opportunity,
                 series=series,
                 starts_at=start,
-                ends_at=start + duration,
+                # In UTC: aware arithmetic in the local zone is wall-clock arithmetic, which
+                # would make a shift across a daylight-saving change an hour too long or short.
+                ends_at=start.astimezone(dt.UTC) + duration,
                 timezone=tz_name,
                 capacity=capacity,
                 supervisor=supervisor,
@@ -697,9 +721,15 @@ def update_series(
                     if start_time is not None
                     else shift.starts_at
                 )
-                minutes = duration_minutes or series.duration_minutes
+                # A new start time alone keeps each shift's own length (it may differ from the
+                # series' after an earlier edit from a later date).
+                length = (
+                    dt.timedelta(minutes=duration_minutes)
+                    if duration_minutes is not None
+                    else shift.ends_at - shift.starts_at
+                )
                 changes["starts_at"] = new_start
-                changes["ends_at"] = new_start + dt.timedelta(minutes=minutes)
+                changes["ends_at"] = new_start.astimezone(dt.UTC) + length
             if capacity is not None:
                 changes["capacity"] = capacity
             if supervisor is not ...:
@@ -1389,9 +1419,7 @@ def submit_credential(
     """Add a credential (one's own, or office staff for anyone); it awaits verification."""
     staff = bool(is_office_staff(actor))
     # A site's supervisors record what is held for their site (an orientation), nothing else.
-    site_manager = (
-        credential_type.per_site and site is not None and manages_site(actor, site.pk)
-    )
+    site_manager = credential_type.per_site and site is not None and manages_site(actor, site.pk)
     if _own_person_id(actor) != person.pk and not staff and not site_manager:
         raise NotAllowed(_("You may add only your own credentials."))
     if credential_type.per_site and site is None:

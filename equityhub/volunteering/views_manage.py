@@ -630,7 +630,7 @@ def _attendance(
             messages.success(request, announcement)
         return redirect(reverse("volunteering:roster", args=[shift.pk]) + f"#signup-{signup.pk}")
     [entry] = _entries(shift, [signup])
-    attended = SignUp.objects.filter(shift=shift, status=S.ATTENDED).count()
+    checked_in = SignUp.objects.filter(shift=shift, status=S.ATTENDED).count()
     return render(
         request,
         "volunteering/manage/_roster_row.html",
@@ -641,7 +641,7 @@ def _attendance(
             "error": error,
             # The counts above the roster are swapped out of band, so they stay true.
             "counts_oob": True,
-            "attended": attended,
+            "attended": checked_in,
         },
     )
 

@@ -35,7 +35,7 @@ from equityhub.volunteering.forms_volunteer import (
 from equityhub.volunteering.models import HoursEntry, Shift, SignUp
 
 S = SignUp.Status
-RESULTS_LIMIT = 50
+RESULTS_LIMIT = 25
 HISTORY_LIMIT = 25
 TEMPLATES = "volunteering/volunteer/"
 

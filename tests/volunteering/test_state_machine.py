@@ -9,8 +9,9 @@ order. After every step the database must agree with a plain model of the waitli
 - nobody holds two active sign-ups.
 
 Each example runs inside a savepoint that is rolled back afterwards, so every example starts
-from a new, empty shift (created by the `@initialize` rule) and the pool of eight volunteers
-carries nothing over.
+from a new shift (created by the `@initialize` rule, with a crowd of the pool signing up in some
+order so that waitlists and offers come early) and the pool of eight volunteers carries nothing
+over from the example before.
 """
 
 from __future__ import annotations
@@ -100,21 +101,7 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     # -- rules -----------------------------------------------------------------------------
 
-    @initialize(capacity=st.integers(min_value=0, max_value=3))
-    def new_shift(self, capacity: int) -> None:
-        start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
-        self.shift = ShiftFactory(
-            opportunity=self.opportunity,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=4),
-            capacity=capacity,
-        )
-        self.capacity = capacity
-
-    @precondition(lambda self: not self.started and bool(self._not_on_it()))
-    @rule(data=st.data(), by_manager=st.booleans())
-    def sign_up(self, data: st.DataObject, by_manager: bool) -> None:
-        who = data.draw(st.sampled_from(self._not_on_it()), label="who")
+    def _sign_up(self, who: int, *, by_manager: bool) -> None:
         user = self.users[who]
         actor = self.the_manager if by_manager else user
         signup = services.sign_up(shift=self.the_shift, person=user.person, actor=actor)
@@ -127,18 +114,52 @@ class WaitlistMachine(RuleBasedStateMachine):
             assert signup.status == SignUp.Status.WAITLISTED
             assert signup.waitlist_position == len(self.waitlist)
 
-    @rule(who=st.integers(min_value=0, max_value=POOL - 1))
-    def sign_up_when_on_it_already_or_started(self, who: int) -> None:
-        if not (self.started or who in self.seated or who in self.waitlist):
+    @initialize(
+        capacity=st.integers(min_value=0, max_value=3),
+        crowd=st.lists(st.integers(min_value=0, max_value=POOL - 1), unique=True, max_size=POOL),
+    )
+    def new_shift(self, capacity: int, crowd: list[int]) -> None:
+        """A new shift, and a crowd signing up for it in some order."""
+        start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
+        self.shift = ShiftFactory(
+            opportunity=self.opportunity,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=4),
+            capacity=capacity,
+        )
+        self.capacity = capacity
+        for who in crowd:
+            self._sign_up(who, by_manager=False)
+
+    @rule(data=st.data(), by_manager=st.booleans(), again=st.booleans())
+    def sign_up(self, data: st.DataObject, by_manager: bool, again: bool) -> None:
+        """Someone new (or, with `again`, someone already on it: a conflict)."""
+        on_it = sorted({*self.seated, *self.waitlist})
+        if self.started or (again and on_it) or not self._not_on_it():
+            who = data.draw(st.sampled_from(on_it or list(range(POOL))), label="who")
+            user = self.users[who]
+            with pytest.raises(Conflict):
+                services.sign_up(shift=self.the_shift, person=user.person, actor=user)
             return
-        user = self.users[who]
-        with pytest.raises(Conflict):
-            services.sign_up(shift=self.the_shift, person=user.person, actor=user)
+        self._sign_up(
+            data.draw(st.sampled_from(self._not_on_it()), label="who"), by_manager=by_manager
+        )
 
     @precondition(lambda self: bool(self.signups))
-    @rule(data=st.data(), by_manager=st.booleans())
-    def cancel(self, data: st.DataObject, by_manager: bool) -> None:
-        who = data.draw(st.sampled_from(sorted(self.signups)), label="who")
+    @rule(
+        data=st.data(),
+        which=st.sampled_from(["seat", "waitlist", "any"]),
+        by_manager=st.booleans(),
+    )
+    def cancel(self, data: st.DataObject, which: str, by_manager: bool) -> None:
+        """Give up a seat or leave the waitlist; "any" may pick a sign-up that cannot be
+        cancelled (cancelled, lapsed, no-show, attended): a conflict."""
+        pick = {
+            "seat": self._with(CONFIRMED, OFFERED),
+            "waitlist": self.waitlist,
+            "any": sorted(self.signups),
+        }[which] or sorted(self.signups)
+        who = data.draw(st.sampled_from(pick), label="who")
         actor = self.the_manager if by_manager else self.users[who]
         cancellable = self.seated.get(who) in (CONFIRMED, OFFERED) or who in self.waitlist
         if self.started or not cancellable:
@@ -196,7 +217,7 @@ class WaitlistMachine(RuleBasedStateMachine):
             del self.seated[who]
         self._fill()
 
-    @precondition(lambda self: not self.started and self.steps >= 12)
+    @precondition(lambda self: not self.started and self.steps >= 15)
     @rule()
     def start_the_shift(self) -> None:
         self._clock = time_machine.travel(
@@ -267,24 +288,28 @@ class WaitlistMachine(RuleBasedStateMachine):
         assert Shift.objects.get(pk=self.shift.pk).capacity == self.capacity
 
 
+SETTINGS = settings(
+    max_examples=40,
+    stateful_step_count=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def run_machine(
+    users: list[User], manager: User, opportunity: Opportunity, *, with_settings: Any = SETTINGS
+) -> None:
+    machine = type(
+        "Machine",
+        (WaitlistMachine,),
+        {"users": users, "manager": manager, "opportunity": opportunity},
+    )
+    run_state_machine_as_test(machine, settings=with_settings)
+
+
 @pytest.mark.django_db
 def test_the_waitlist_keeps_its_promises_whatever_happens(
     make_user: Any, opportunity: Opportunity, supervisor: User
 ) -> None:
-    users = [make_user(Role.MEMBER) for _ in range(POOL)]
-    machine = type(
-        "Machine",
-        (WaitlistMachine,),
-        {"users": users, "manager": supervisor, "opportunity": opportunity},
-    )
-
-    run_state_machine_as_test(
-        machine,
-        settings=settings(
-            max_examples=40,
-            stateful_step_count=25,
-            deadline=None,
-            database=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
-    )
+    run_machine([make_user(Role.MEMBER) for _ in range(POOL)], supervisor, opportunity)
