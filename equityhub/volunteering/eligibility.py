@@ -100,6 +100,10 @@ def _credential_problem(
                 "name": name,
                 "date": _date(expires_on),
             }
+        if any(c.status == Credential.Status.SUBMITTED for c in held):
+            message = _("%(problem)s; the renewal is waiting for verification") % {
+                "problem": message
+            }
         return Problem("credential_expired", message)
     if any(c.status == Credential.Status.SUBMITTED for c in held):
         return Problem(

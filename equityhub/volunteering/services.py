@@ -622,6 +622,8 @@ def _apply_shift_changes(
     if times_changed:
         if shift.starts_at <= now:
             raise Conflict(_("A shift that has started cannot be moved."), field="starts_at")
+        if starts_at <= now:
+            raise ServiceError(_("A shift cannot be moved into the past."), field="starts_at")
         if clashes := _move_conflicts(shift, starts_at, ends_at):
             raise Conflict(
                 _("Moving this shift would overlap other shifts for: %(names)s.")

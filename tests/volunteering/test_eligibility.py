@@ -13,7 +13,7 @@ import time_machine
 from equityhub.people.models import Person, TrainingLevel
 from equityhub.places.models import Site
 from equityhub.volunteering import eligibility, services
-from equityhub.volunteering.models import LanguageRequirement, Opportunity, Shift
+from equityhub.volunteering.models import Credential, LanguageRequirement, Opportunity, Shift
 from tests.factories import AffiliationFactory, LanguageFactory, PersonFactory
 from tests.volunteering.factories import CredentialFactory, credential_type
 
@@ -315,3 +315,31 @@ def test_problems_is_pure_once_the_facts_are_read(
             orientation_type=orientation,
         )
     assert [p.code for p in found] == ["credential_missing"]
+
+
+def test_an_expired_credential_with_a_renewal_waiting_says_so(
+    opportunity: Opportunity, person: Person
+) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC), tick=False):
+        opportunity.credential_types.add(credential_type("tb-test"))
+        CredentialFactory(
+            person=person,
+            credential_type=credential_type("tb-test"),
+            issued_on=dt.date(2025, 10, 1),
+            expires_on=dt.date(2026, 10, 1),
+        )
+        CredentialFactory(
+            person=person,
+            credential_type=credential_type("tb-test"),
+            issued_on=dt.date(2026, 11, 2),
+            expires_on=dt.date(2027, 11, 2),
+            status=Credential.Status.SUBMITTED,
+        )
+
+        found = eligibility.problems(
+            eligibility.facts_for(person), opportunity, on=dt.date(2026, 11, 14)
+        )
+
+    assert [p.message for p in found] == [
+        "TB test expired on 2026-10-01; the renewal is waiting for verification"
+    ]

@@ -1635,3 +1635,22 @@ def test_a_shift_of_a_series_edited_alone_is_detached(
     one.refresh_from_db()
     assert one.detached is True
     assert list(series.shifts.filter(detached=True)) == [one]
+
+
+def test_a_shift_cannot_be_moved_into_the_past(
+    make_shift: Callable[..., Shift], supervisor: User
+) -> None:
+    shift = make_shift(days=2)
+    yesterday = timezone.now() - dt.timedelta(days=1)
+
+    with pytest.raises(ServiceError) as caught:
+        services.update_shift(
+            shift=shift,
+            actor=supervisor,
+            starts_at=yesterday,
+            ends_at=yesterday + dt.timedelta(hours=2),
+        )
+
+    assert caught.value.field == "starts_at"
+    shift.refresh_from_db()
+    assert shift.starts_at > timezone.now()
