@@ -198,7 +198,7 @@ def problems(  # noqa: PLR0912 - one branch per kind of requirement
     return found
 
 
-def is_eligible(
+def is_eligible(  # noqa: PLR0911 - one refusal per requirement
     facts: PersonFacts,
     opportunity: Opportunity,
     *,
