@@ -20,9 +20,7 @@ def test_a_full_shift_waitlists_and_a_cancellation_offers_the_seat_to_the_first(
 ) -> None:
     shift = make_shift(capacity=1)
     people = [PersonFactory() for _ in range(3)]
-    signups = [
-        services.sign_up(shift=shift, person=p, actor=supervisor) for p in people
-    ]
+    signups = [services.sign_up(shift=shift, person=p, actor=supervisor) for p in people]
     assert [s.status for s in signups] == ["confirmed", "waitlisted", "waitlisted"]
     assert [s.waitlist_position for s in signups] == [None, 1, 2]
     services.cancel_signup(signup=signups[0], actor=supervisor)
