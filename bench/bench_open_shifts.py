@@ -15,8 +15,8 @@ What it does, in order:
 2. upcoming shifts in the page's default window (the next 30 days) added in steps, 50, then
    500, then 5,000 in all; at each step the queries of one page (whole request, middleware
    included; in-process test Client) for the default listing, for "only shifts I can sign up
-   for" and for one day (a few rows at first, 50 at the end, so that a query per row would
-   show): each must be constant across the steps;
+   for" and for one day (a few rows at first, a full page of 20 at the end, so that a query
+   per row would show): each must be constant across the steps;
 3. gunicorn (2 gthread workers x 2 threads; docs/deploy.md recommends gunicorn) with DEBUG=0 and
    the production settings, except plain HTTP on 127.0.0.1; the student's session made
    server-side;
@@ -334,7 +334,7 @@ def add_upcoming(world: World, count: int, rng: random.Random, *, first: bool) -
 
 def variants() -> dict[str, dict[str, str]]:
     """The page as counted: the listing, "only shifts I can sign up for", and one day (a few
-    rows while there are few shifts, the full 50 later: per-row queries would show there)."""
+    rows while there are few shifts, a full page later: per-row queries would show there)."""
     from django.utils import timezone
 
     day = (timezone.localdate() + dt.timedelta(days=10)).isoformat()

@@ -63,6 +63,9 @@ class FindShiftsForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+    after = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
     open_only = forms.BooleanField(
         label=_("Only shifts with open seats"),
         required=False,
@@ -72,6 +75,10 @@ class FindShiftsForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _model_choice(self, "site").queryset = selectors.sites_for_user(user).order_by("name")
+
+    def site_choices(self) -> list[tuple[int, str]]:
+        queryset = _model_choice(self, "site").queryset
+        return list(queryset.values_list("pk", "name")) if queryset is not None else []
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -93,6 +100,7 @@ class FindShiftsForm(forms.Form):
             end=end,
             eligible_only=bool(data.get("eligible_only")),
             with_open_seats=bool(data.get("open_only")),
+            after_shift_id=data.get("after"),
         )
 
 

@@ -155,6 +155,8 @@ class ShiftFilters:
     end: dt.date | None = None
     eligible_only: bool = False
     with_open_seats: bool = False
+    # Paging by cursor: only shifts after this one (in start order), for "later shifts".
+    after_shift_id: int | None = None
 
 
 @dataclass
@@ -175,6 +177,16 @@ def upcoming_shifts(user: Any, filters: ShiftFilters) -> QuerySet[Shift]:
         queryset = queryset.filter(opportunity__site_id=filters.site_id)
     if filters.opportunity_id:
         queryset = queryset.filter(opportunity_id=filters.opportunity_id)
+    if filters.after_shift_id:
+        cursor = (
+            Shift.objects.filter(pk=filters.after_shift_id)
+            .values_list("starts_at", flat=True)
+            .first()
+        )
+        if cursor is not None:
+            queryset = queryset.filter(
+                Q(starts_at__gt=cursor) | Q(starts_at=cursor, pk__gt=filters.after_shift_id)
+            )
     tz = timezone.get_current_timezone()
     if filters.start:
         queryset = queryset.filter(
@@ -190,7 +202,12 @@ def upcoming_shifts(user: Any, filters: ShiftFilters) -> QuerySet[Shift]:
         from django.db.models import F  # noqa: PLC0415
 
         queryset = queryset.filter(seats_taken__lt=F("capacity"))
-    return queryset.select_related("opportunity__site").order_by("starts_at", "id")
+    # Lists never show the long descriptions: leave them in the database.
+    return (
+        queryset.select_related("opportunity__site")
+        .defer("opportunity__description", "opportunity__site__description")
+        .order_by("starts_at", "id")
+    )
 
 
 @dataclass
@@ -199,16 +216,25 @@ class Requirements:
     languages: list[tuple[str, str]]
 
 
-def requirements_for(opportunity_ids: Iterable[int]) -> dict[int, Requirements]:
-    """The credential types and languages each opportunity asks for, in two light queries
-    (no per-opportunity objects: a page of shifts judges many opportunities)."""
+def requirements_for(
+    opportunity_ids: Iterable[int], *, types: dict[int, CredentialType] | None = None
+) -> dict[int, Requirements]:
+    """The credential types and languages each opportunity asks for, in three light queries
+    (two when the credential types, a handful, are given by id), with no object per
+    opportunity: a page of shifts judges many opportunities."""
     ids = set(opportunity_ids)
     found = {pk: Requirements(credential_types=[], languages=[]) for pk in ids}
     if not ids:
         return found
+    # All credential types (a handful) in one query, and the links as plain pairs: no object
+    # per link, and the same queries whether or not any opportunity asks for a credential.
+    if types is None:
+        types = {kind.pk: kind for kind in CredentialType.objects.all()}
     through = Opportunity.credential_types.through
-    for link in through.objects.filter(opportunity_id__in=ids).select_related("credentialtype"):
-        found[link.opportunity_id].credential_types.append(link.credentialtype)
+    for opportunity_id, type_id in through.objects.filter(opportunity_id__in=ids).values_list(
+        "opportunity_id", "credentialtype_id"
+    ):
+        found[opportunity_id].credential_types.append(types[type_id])
     for opportunity_id, language, level in (
         LanguageRequirement.objects.filter(opportunity_id__in=ids)
         .order_by("id")
@@ -278,7 +304,10 @@ class _Judge:
 
     def __init__(self, person: Person) -> None:
         self.facts = eligibility.facts_for(person)
-        self.orientation = CredentialType.objects.filter(code=ORIENTATION_CODE).first()
+        self.types = {kind.pk: kind for kind in CredentialType.objects.all()}
+        self.orientation = next(
+            (kind for kind in self.types.values() if kind.code == ORIENTATION_CODE), None
+        )
         self.opportunities: dict[int, Opportunity] = {}
         self.requirements: dict[int, Requirements] = {}
         self.verdicts: dict[tuple[int, dt.date], bool] = {}
@@ -287,7 +316,7 @@ class _Judge:
     def load_requirements(self, opportunity_ids: Iterable[int]) -> None:
         missing = {pk for pk in opportunity_ids if pk not in self.requirements}
         if missing:
-            self.requirements.update(requirements_for(missing))
+            self.requirements.update(requirements_for(missing, types=self.types))
 
     def load(self, opportunity_ids: Iterable[int]) -> None:
         missing = {pk for pk in opportunity_ids if pk not in self.opportunities}
@@ -295,7 +324,7 @@ class _Judge:
             self.opportunities.update(
                 Opportunity.objects.select_related("site").only(*JUDGED_FIELDS).in_bulk(missing)
             )
-            self.requirements.update(requirements_for(missing))
+            self.requirements.update(requirements_for(missing, types=self.types))
 
     def eligible(self, opportunity_id: int, starts_at: dt.datetime, tz_name: str) -> bool:
         zone = self.zones.get(tz_name) or self.zones.setdefault(tz_name, zoneinfo.ZoneInfo(tz_name))

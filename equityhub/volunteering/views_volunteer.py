@@ -35,7 +35,7 @@ from equityhub.volunteering.forms_volunteer import (
 from equityhub.volunteering.models import HoursEntry, Shift, SignUp
 
 S = SignUp.Status
-RESULTS_LIMIT = 25
+RESULTS_LIMIT = 20
 HISTORY_LIMIT = 25
 TEMPLATES = "volunteering/volunteer/"
 
@@ -96,22 +96,31 @@ def find_shifts(request: AuthenticatedHttpRequest) -> HttpResponse:
     form.initial = {"start": filters.start, "end": filters.end}
     person = person_of(request.user)
     rows = selectors.open_shifts_for_me(request.user, filters, limit=RESULTS_LIMIT)
+    partial = bool(
+        request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted
+    )
     context = {
         "form": form,
         "filters": filters,
+        "site_choices": [] if partial else form.site_choices(),
         "rows": rows,
         "person": person,
         "limit": RESULTS_LIMIT,
         "at_limit": len(rows) >= RESULTS_LIMIT,
+        "later_query": _later_query(request, rows) if len(rows) >= RESULTS_LIMIT else "",
     }
-    partial = bool(
-        request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted
-    )
     template = "_shift_results.html" if partial else "find_shifts.html"
     return render(request, TEMPLATES + template, context)
 
 
 # -- one shift and signing up ----------------------------------------------------------------
+
+
+def _later_query(request: AuthenticatedHttpRequest, rows: list[selectors.ShiftRow]) -> str:
+    """The same filters, continuing after the last shift shown."""
+    query = request.GET.copy()
+    query["after"] = str(rows[-1].shift.pk)
+    return query.urlencode()
 
 
 @login_required

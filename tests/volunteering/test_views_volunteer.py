@@ -871,3 +871,23 @@ def test_times_are_shown_in_the_shifts_own_time_zone(
 
     assert "Sat Mar 1, 2031 10:00" in response.text
     assert "EST" in response.text
+
+
+def test_find_shifts_pages_through_later_shifts_in_start_order(
+    member: User, client_for: Callable[[User], Client], make_shift: Callable[..., Shift]
+) -> None:
+    # 23 shifts, two of them starting at the same moment: paging must neither skip nor repeat.
+    shifts = [make_shift(days=1 + day / 2) for day in range(22)]
+    shifts.append(make_shift(start=shifts[19].starts_at))
+    client = client_for(member)
+
+    first = client.get(FIND)
+    later = client.get(f"{FIND}?{first.context['later_query']}")
+
+    shown = [row.shift.pk for row in first.context["rows"]]
+    shown_later = [row.shift.pk for row in later.context["rows"]]
+    assert len(shown) == 20
+    assert "Next 20 shifts" in first.text
+    expected = [s.pk for s in sorted(shifts, key=lambda s: (s.starts_at, s.pk))]
+    assert shown + shown_later == expected
+    assert later.context["later_query"] == ""
