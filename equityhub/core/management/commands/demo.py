@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -82,14 +83,19 @@ def check_demo_password() -> None:
 @contextlib.contextmanager
 def _demo_mail_discarded() -> Iterator[None]:
     """The services mail the fictional volunteers (sign-up confirmations, waitlist places...):
-    with tasks run in-process, as `make demo` runs them, that mail would flood the console.
-    Those messages are discarded; anything sent by a worker later is not affected."""
+    with tasks run in-process, as `make demo` runs them, that mail (and a log line per task)
+    would flood the console. Those messages are discarded; anything sent by a worker later is
+    not affected."""
     previous = settings.EMAIL_BACKEND
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    task_log = logging.getLogger("django_tasks")  # a line per task run in-process
+    level = task_log.level
+    task_log.setLevel(logging.WARNING)
     try:
         yield
     finally:
         settings.EMAIL_BACKEND = previous
+        task_log.setLevel(level)
 
 
 def load_demo(*, people_count: int, seed: int) -> LoadResult:
