@@ -37,22 +37,20 @@ through (e.g. DB_CONN_MAX_AGE).
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
 import os
 import random
 import secrets
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from loadtest import free_port, run_phase, session_cookie, start_server, summarise
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_DIR / "bench" / "results" / "open_shifts.json"
@@ -368,57 +366,6 @@ def count_queries(world: World) -> tuple[dict[str, int], dict[str, int]]:
     return counts, rows
 
 
-def session_cookie(user: Any) -> str:
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "equityhub.wsgi:application",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={WORKERS}",
-        "--worker-class=gthread",
-        f"--threads={THREADS_PER_WORKER}",
-        "--keep-alive=30",
-        "--log-level=warning",
-        f"--chdir={PROJECT_DIR}",
-    ]
-    server = subprocess.Popen(command, env={**os.environ, **env})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not answer /healthz within 30 s")
-
-
-@dataclass
-class Phase:
-    name: str
-    requests: int = 0
-    errors: int = 0
-    seconds: float = 0.0
-    latencies_ms: list[float] = field(default_factory=list)
-    by_kind_ms: dict[str, list[float]] = field(default_factory=dict)
-
-
 def kind_of(path: str) -> str:
     if not path.startswith("/volunteer/"):
         return "bare"
@@ -429,78 +376,6 @@ def kind_of(path: str) -> str:
     if "start=" in path:
         return "later week"
     return "listing"
-
-
-def run_phase(name: str, port: int, paths: list[str], cookie: str, seconds: float) -> Phase:
-    phase = Phase(name)
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def client(offset: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Cookie": cookie, "Accept": "text/html,application/json"}
-        latencies: list[float] = []
-        by_kind: dict[str, list[float]] = {}
-        errors = 0
-        index = offset
-        while time.monotonic() < deadline:
-            path = paths[index % len(paths)]
-            index += 1
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            elapsed = (time.perf_counter() - started) * 1000
-            latencies.append(elapsed)
-            by_kind.setdefault(kind_of(path), []).append(elapsed)
-            if response.status != 200:
-                errors += 1
-            if response.will_close:
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.close()
-        with lock:
-            phase.latencies_ms.extend(latencies)
-            for kind, values in by_kind.items():
-                phase.by_kind_ms.setdefault(kind, []).extend(values)
-            phase.requests += len(latencies)
-            phase.errors += errors
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    phase.seconds = time.monotonic() - started
-    return phase
-
-
-def summarise(phases: list[Phase]) -> dict[str, Any]:
-    latencies = sorted(ms for phase in phases for ms in phase.latencies_ms)
-    requests = sum(phase.requests for phase in phases)
-    seconds = sum(phase.seconds for phase in phases)
-    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {
-        "requests": requests,
-        "errors": sum(phase.errors for phase in phases),
-        "seconds": round(seconds, 2),
-        "requests_per_second": round(requests / seconds, 1) if seconds else 0.0,
-        "p50_ms": round(cuts[49], 1),
-        "p95_ms": round(cuts[94], 1),
-        "per_phase_rps": [round(phase.requests / phase.seconds, 1) for phase in phases],
-        "p50_ms_by_kind": {
-            kind: round(statistics.median(values), 1)
-            for kind in sorted({kind for phase in phases for kind in phase.by_kind_ms})
-            if (values := [ms for phase in phases for ms in phase.by_kind_ms.get(kind, [])])
-        },
-    }
 
 
 def page_paths(world: World, rng: random.Random) -> list[str]:
@@ -553,18 +428,22 @@ def main() -> int:
         connections.close_all()
 
         port = free_port()
-        server = start_server(env, port)
+        server = start_server(env, port, workers=WORKERS, threads=THREADS_PER_WORKER)
         bare_paths = ["/bench/bare-json"]
         # Every page URL once or more before measuring: the first phase would otherwise pay for
         # the cold OS page cache and each worker's first template compilation.
-        run_phase("warm-up", port, paths, cookie, WARM_UP_SECONDS)
-        run_phase("warm-up", port, bare_paths, cookie, 1)
+        run_phase("warm-up", port, paths, cookie, WARM_UP_SECONDS, clients=CLIENTS, kind_of=kind_of)
+        run_phase("warm-up", port, bare_paths, cookie, 1, clients=CLIENTS, kind_of=kind_of)
         half = SECONDS / 2
         phases = [
-            run_phase("page", port, paths, cookie, half),
-            run_phase("bare-json", port, bare_paths, cookie, half),
-            run_phase("page", port, paths, cookie, half),
-            run_phase("bare-json", port, bare_paths, cookie, half),
+            run_phase("page", port, paths, cookie, half, clients=CLIENTS, kind_of=kind_of),
+            run_phase(
+                "bare-json", port, bare_paths, cookie, half, clients=CLIENTS, kind_of=kind_of
+            ),
+            run_phase("page", port, paths, cookie, half, clients=CLIENTS, kind_of=kind_of),
+            run_phase(
+                "bare-json", port, bare_paths, cookie, half, clients=CLIENTS, kind_of=kind_of
+            ),
         ]
         page = summarise([phase for phase in phases if phase.name == "page"])
         bare = summarise([phase for phase in phases if phase.name == "bare-json"])
