@@ -17,7 +17,6 @@ from playwright.sync_api import Page, expect
 from equityhub.accounts.models import Role, User
 from equityhub.people.models import Language, PersonLanguage, Proficiency
 from equityhub.volunteering.models import (
-    CredentialType,
     HoursEntry,
     LanguageRequirement,
     Opportunity,
@@ -25,7 +24,7 @@ from equityhub.volunteering.models import (
     SignUp,
     Transcript,
 )
-from tests.volunteering.factories import CredentialFactory, SiteFactory
+from tests.volunteering.factories import CredentialFactory, SiteFactory, credential_type
 
 SignIn = Callable[[User], None]
 Screenshot = Callable[[str], Path]
@@ -46,7 +45,7 @@ def test_a_student_signs_up_and_a_supervisor_checks_them_in_and_verifies_the_hou
 ) -> None:
     clinic = SiteFactory(name="Saturday Neighborhood Free Clinic", zip_code="63106")
     intake = Opportunity.objects.create(site=clinic, title="Student intake volunteer")
-    intake.credential_types.add(CredentialType.objects.get(code="hipaa"))
+    intake.credential_types.add(credential_type("hipaa"))
     LanguageRequirement.objects.create(
         opportunity=intake, language=Language.SPANISH, min_proficiency=Proficiency.CONVERSATIONAL
     )

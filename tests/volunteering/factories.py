@@ -62,9 +62,33 @@ class ShiftFactory(factory.django.DjangoModelFactory):
     capacity = 2
 
 
+# What migration 0002 seeds. Tests that run in transactions empty every table afterwards (the
+# browser journeys, the PostgreSQL concurrency tests), seeded rows included, so tests get their
+# types through `credential_type`, which puts a missing one back.
+SEEDED_TYPES = {
+    "hipaa": ("HIPAA training", 12, False, True),
+    "tb-test": ("TB test", 12, False, True),
+    "bls": ("Basic Life Support (BLS)", 24, False, True),
+    "background-check": ("Background check", 36, False, True),
+    "immunizations": ("Immunizations (MMR, varicella, hepatitis B, influenza)", 12, False, True),
+    "bloodborne-pathogens": ("Bloodborne pathogens training", 12, False, True),
+    "site-orientation": ("Site orientation", None, True, False),
+}
+
+
 def credential_type(code: str) -> CredentialType:
     """One of the types the migration seeds (hipaa, tb-test, bls, background-check, ...)."""
-    return CredentialType.objects.get(code=code)
+    name, months, per_site, evidence = SEEDED_TYPES[code]
+    found, _created = CredentialType.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "validity_months": months,
+            "per_site": per_site,
+            "requires_evidence": evidence,
+        },
+    )
+    return found
 
 
 class CredentialFactory(factory.django.DjangoModelFactory):
