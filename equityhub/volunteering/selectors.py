@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from equityhub.accounts.rules import is_office_staff
 from equityhub.people.models import Person
@@ -257,8 +258,14 @@ def shift_rows(
     again."""
     shifts = list(shifts)
     person = person or person_of(user)
-    if person is None or not shifts:
-        return [ShiftRow(shift=s) for s in shifts]
+    if person is None:
+        # No registry record yet: nothing to judge, and nobody to sign up.
+        missing = eligibility.Problem(
+            "no_profile", gettext("needs a profile in the registry first (My profile)")
+        )
+        return [ShiftRow(shift=s, problems=[missing]) for s in shifts]
+    if not shifts:
+        return []
     judge = judge or _Judge(person)
     # The shifts come with `opportunity` joined; their requirements take two queries.
     judge.load_requirements({shift.opportunity_id for shift in shifts})

@@ -719,3 +719,16 @@ def test_a_member_sees_no_one_elses_person_in_the_shift_list(member, make_shift,
     text = token_client(member).get(f"{API}/shifts").content.decode()
     assert "Zelda" not in text
     assert json.loads(text)["items"][0]["my_signup"] is None
+
+
+def test_without_a_registry_record_no_shift_is_listed_as_eligible(make_user, make_shift):
+    user = make_user(Role.MEMBER, person=False)
+    make_shift()
+    client = token_client(user)
+
+    listed = client.get(f"{API}/shifts").json()["items"]
+    eligible = client.get(f"{API}/shifts", {"eligible": "true"}).json()["items"]
+
+    assert [item["eligible"] for item in listed] == [False]
+    assert listed[0]["problems"][0]["code"] == "no_profile"
+    assert eligible == []
