@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "equityhub.people",
     "equityhub.places",
     "equityhub.volunteering",
+    "equityhub.surveys",
+    "equityhub.plunge",
     "equityhub.api",
 ]
 

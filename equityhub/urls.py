@@ -17,6 +17,8 @@ urlpatterns = [
     path("account/", include("equityhub.accounts.urls")),
     path("people/", include("equityhub.people.urls")),
     path("volunteer/", include("equityhub.volunteering.urls")),
+    path("surveys/", include("equityhub.surveys.urls")),
+    path("plunge/", include("equityhub.plunge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

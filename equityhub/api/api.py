@@ -135,10 +135,14 @@ def _field_name(loc: Any) -> str | None:
 def _register_routers() -> None:
     # Imported here: the routers' modules may import this one (error schemas, the api).
     from equityhub.people.api import router as people_router  # noqa: PLC0415 - see above
+    from equityhub.plunge.api import router as plunge_router  # noqa: PLC0415
+    from equityhub.surveys.api import router as surveys_router  # noqa: PLC0415
     from equityhub.volunteering.api import router as volunteering_router  # noqa: PLC0415
 
     api.add_router("/people", people_router)
     api.add_router("", volunteering_router)
+    api.add_router("/plunges", plunge_router)
+    api.add_router("/surveys", surveys_router)
 
 
 _register_routers()

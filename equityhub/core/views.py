@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from equityhub import __version__
 from equityhub.accounts.selectors import role_labels
 from equityhub.people.selectors import can_see_everyone, person_of
+from equityhub.plunge.selectors import own_registrations
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "person": person_of(request.user),
             "roles": role_labels(request.user),
             "sees_registry": can_see_everyone(request.user),
+            "in_a_plunge": own_registrations(request.user).exists(),
         },
     )
 

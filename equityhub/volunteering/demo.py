@@ -387,7 +387,8 @@ def summary() -> str:
         total=Sum("hours")
     )["total"] or Decimal(0)
     return (
-        f"  volunteering: {Site.objects.count()} sites, "
+        f"  volunteering: {Site.objects.filter(opportunities__isnull=False).distinct().count()}"
+        " sites, "
         f"{Opportunity.objects.count()} opportunities, {Shift.objects.count()} shifts "
         f"({Shift.objects.filter(starts_at__gt=now).count()} upcoming), "
         f"{SignUp.objects.count()} sign-ups, {HoursEntry.objects.count()} hours entries "

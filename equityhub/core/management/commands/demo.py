@@ -46,6 +46,7 @@ from equityhub.people.models import (
     Person,
     PersonLanguage,
 )
+from equityhub.plunge import demo as plunge_demo
 from equityhub.volunteering import demo as volunteering_demo
 
 DEMOGRAPHICS_PERMISSION = ("people", "view_demographicprofile")
@@ -106,8 +107,9 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
     roles, the "Data stewards" group with the demographics permission, `people_count` fictional
     people with affiliations, languages, demographics and consents (each write audited by its
     service), the volunteering demo (`equityhub.volunteering.demo.load`: sites, shifts,
-    credentials, sign-ups and hours) and one audit `core.demo.loaded` entry when anything was
-    created.
+    credentials, sign-ups and hours), the Medical Plunge demo (`equityhub.plunge.demo.load`: a
+    planned week with its groups, rotation and buses) and one audit `core.demo.loaded` entry
+    when anything was created.
     """
     started = time.perf_counter()
     created: Counter[str] = Counter()
@@ -126,6 +128,7 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
                 _ensure_person(person.guardian, organizations, coordinator, known, created)
             _ensure_person(person, organizations, coordinator, known, created)
         created.update(volunteering_demo.load(actor=admin, seed=seed, today=today))
+        created.update(plunge_demo.load(actor=admin, seed=seed, today=today))
         if created:
             record(
                 "core.demo.loaded",
@@ -410,6 +413,7 @@ class Command(BaseCommand):
             line = f"  {label:<26} {count:>7}"
             self.stdout.write(f"{line}  (+{added})" if added else line)
         self.stdout.write(volunteering_demo.summary())
+        self.stdout.write(plunge_demo.summary())
 
     def _print_logins(self) -> None:
         self.stdout.write("")
