@@ -51,7 +51,7 @@ from equityhub.people.models import (
 )
 from equityhub.people.selectors import current_affiliations
 from equityhub.places.models import Area, Site
-from equityhub.plunge import services
+from equityhub.plunge import demo_surveys, services
 from equityhub.plunge.models import (
     Attendance,
     Plunge,
@@ -468,6 +468,7 @@ def load(*, actor: User, seed: int, today: dt.date) -> Counter[str]:
         created["site visits"] += Visit.objects.filter(session__plunge=plunge).count()
         created["bus runs"] += services.plan_buses(plunge=plunge, actor=actor)
         _check_in(actor, sessions, rng, created)
+        demo_surveys.load(actor=actor, plunge=plunge, rng=rng, created=created)
     return created
 
 

@@ -290,3 +290,15 @@ def test_loading_again_changes_nothing(loaded, plunge, settings):
     assert created == Counter()
     assert counts() == before
     assert "nothing was changed" in output
+
+
+def test_the_surveys_before_and_after_show_a_paired_change_for_every_statement(plunge):
+    from equityhub.plunge.demo_surveys import STATEMENTS  # noqa: PLC0415
+    from equityhub.plunge.selectors import survey_change  # noqa: PLC0415
+
+    changes = {change.key: change for change in survey_change(plunge) or []}
+
+    assert set(changes) == {key for key, *_rest in STATEMENTS}
+    assert all(change.n >= 11 and not change.suppressed for change in changes.values())
+    # Knowledge of the city's inequities moves most, as the demo's answers were drawn.
+    assert changes["stl_inequities"].mean_diff > changes["trust"].mean_diff > 0
