@@ -15,20 +15,19 @@ import datetime as dt
 import math
 from typing import Annotated, Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AfterValidator, ConfigDict
+from pydantic import ConfigDict
 
 from equityhub.accounts.rules import is_office_staff
+from equityhub.api.types import MAX_LIMIT, MAX_OFFSET, PAGE_SIZE, Id, PlainText
 from equityhub.core.exceptions import NotAllowed, ServiceError
 from equityhub.core.http import ApiRequest
 from equityhub.people.api import ErrorOut
 from equityhub.people.models import Person
-from equityhub.people.selectors import MAX_ID
 from equityhub.places.models import Site
 from equityhub.plunge import selectors, services
 from equityhub.plunge.models import (
@@ -42,22 +41,7 @@ from equityhub.plunge.models import (
 
 router = Router(tags=["plunge"])
 
-MAX_OFFSET = 1_000_000_000
-PAGE_SIZE = settings.DIRECTORY_PAGE_SIZE
-MAX_LIMIT = settings.NINJA_PAGINATION_MAX_LIMIT
 MAX_SEED = 2**31 - 1  # a PositiveIntegerField on every database
-
-
-def _no_control_characters(value: str) -> str:
-    # PostgreSQL refuses NUL in text; other control characters (except tab and newlines) have
-    # no business in a title, a place or a description.
-    if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
-        raise ValueError(_("Control characters are not allowed."))
-    return value
-
-
-PlainText = Annotated[str, AfterValidator(_no_control_characters)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Weight = Annotated[float, Field(ge=0, le=100)]
 
 

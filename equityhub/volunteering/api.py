@@ -13,19 +13,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.conf import settings
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AfterValidator, ConfigDict
+from pydantic import ConfigDict
 
 from equityhub.accounts.models import User
+from equityhub.api.types import MAX_LIMIT, MAX_OFFSET, PAGE_SIZE, Id, PlainText
 from equityhub.core.exceptions import NotAllowed, ServiceError
 from equityhub.core.http import ApiRequest
 from equityhub.people.api import ErrorOut
 from equityhub.people.models import Person
-from equityhub.people.selectors import MAX_ID, _valid_id, person_of
+from equityhub.people.selectors import _valid_id, person_of
 from equityhub.places.models import Site
 from equityhub.volunteering import selectors, services
 from equityhub.volunteering.models import (
@@ -38,23 +38,6 @@ from equityhub.volunteering.models import (
 from equityhub.volunteering.rules import can_manage_shift
 
 router = Router(tags=["volunteering"])
-
-# As in the people api: far beyond any list, and OFFSET + LIMIT stays a 64-bit integer.
-MAX_OFFSET = 1_000_000_000
-PAGE_SIZE = settings.DIRECTORY_PAGE_SIZE
-MAX_LIMIT = settings.NINJA_PAGINATION_MAX_LIMIT
-
-
-def _no_control_characters(value: str) -> str:
-    # PostgreSQL refuses NUL in text; other control characters (except tab and newlines) have
-    # no business in a note, a reason or an activity.
-    if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
-        raise ValueError(_("Control characters are not allowed."))
-    return value
-
-
-PlainText = Annotated[str, AfterValidator(_no_control_characters)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # Schemas: answers ----------------------------------------------------------------------------
