@@ -39,6 +39,11 @@ CANCELLED_STATUSES = (S.CANCELLED, S.OFFER_LAPSED, S.SHIFT_CANCELLED)
 # -- keys ------------------------------------------------------------------------------------
 
 
+def _signer() -> signing.Signer:
+    # No timestamp: a feed's URL stays the same every time its page is shown, until revoked.
+    return signing.Signer(salt=SALT)
+
+
 def _personal_version(person: Person) -> int | None:
     """The person's current key version, or None when their feed is switched off."""
     prefs = VolunteerSettings.objects.filter(person=person).first()
@@ -53,12 +58,12 @@ def _site_version(site: Site) -> int:
 
 
 def personal_feed_token(person: Person) -> str:
-    return signing.dumps({"p": person.pk, "v": _personal_version(person) or 0}, salt=SALT)
+    return _signer().sign_object({"p": person.pk, "v": _personal_version(person) or 0})
 
 
 def site_feed_token(site: Site, *, version: int | None = None) -> str:
     """The site's feed key; pass `version` (from `site_key_versions`) to skip the lookup."""
-    return signing.dumps({"s": site.pk, "v": version or _site_version(site)}, salt=SALT)
+    return _signer().sign_object({"s": site.pk, "v": version or _site_version(site)})
 
 
 def site_key_versions(sites: Iterable[Site]) -> dict[int, int]:
@@ -70,7 +75,7 @@ def site_key_versions(sites: Iterable[Site]) -> dict[int, int]:
 
 def _load(token: str) -> dict[str, Any] | None:
     try:
-        payload = signing.loads(token, salt=SALT)
+        payload = _signer().unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return payload if isinstance(payload, dict) else None
