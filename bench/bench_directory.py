@@ -32,7 +32,6 @@ directory. Other settings pass through (e.g. DB_CONN_MAX_AGE).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
 import secrets
@@ -44,7 +43,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from loadtest import free_port, run_phase, session_cookie, start_server, summarise
+from loadtest import against_bare_json, free_port, session_cookie, start_server, write_results
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_DIR / "bench" / "results" / "directory.json"
@@ -249,37 +248,15 @@ def main() -> int:
         # Four browsing pages for each search, as the office uses it: mostly paging and filtering.
         directory_paths = [*pages, *searches * 2]
         rng.shuffle(directory_paths)
-        bare_paths = ["/bench/bare-json"]
-
-        # Every directory URL once or more before measuring: the first phase would otherwise pay
-        # for the cold OS page cache and each worker's first template compilation.
-        run_phase(
-            "warm-up",
+        directory, bare = against_bare_json(
             port,
             directory_paths,
             cookie,
-            WARM_UP_SECONDS,
+            seconds=SECONDS,
+            warm_up_seconds=WARM_UP_SECONDS,
             clients=CLIENTS,
             kind_of=kind_of,
         )
-        run_phase("warm-up", port, bare_paths, cookie, 1, clients=CLIENTS, kind_of=kind_of)
-        half = SECONDS / 2
-        phases = [
-            run_phase(
-                "directory", port, directory_paths, cookie, half, clients=CLIENTS, kind_of=kind_of
-            ),
-            run_phase(
-                "bare-json", port, bare_paths, cookie, half, clients=CLIENTS, kind_of=kind_of
-            ),
-            run_phase(
-                "directory", port, directory_paths, cookie, half, clients=CLIENTS, kind_of=kind_of
-            ),
-            run_phase(
-                "bare-json", port, bare_paths, cookie, half, clients=CLIENTS, kind_of=kind_of
-            ),
-        ]
-        directory = summarise([phase for phase in phases if phase.name == "directory"])
-        bare = summarise([phase for phase in phases if phase.name == "bare-json"])
         ratio = directory["requests_per_second"] / bare["requests_per_second"]
         passed = (
             queries_constant
@@ -315,9 +292,7 @@ def main() -> int:
             "python": sys.version.split()[0],
             "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        print(json.dumps(result, indent=2))
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        write_results(RESULTS, result)
         print(
             f"directory {directory['requests_per_second']} req/s vs bare JSON "
             f"{bare['requests_per_second']} req/s: ratio {ratio:.3f} (threshold {THRESHOLD}); "

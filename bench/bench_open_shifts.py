@@ -37,7 +37,6 @@ through (e.g. DB_CONN_MAX_AGE).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
 import secrets
@@ -50,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtest import free_port, run_phase, session_cookie, start_server, summarise
+from loadtest import against_bare_json, free_port, session_cookie, start_server, write_results
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_DIR / "bench" / "results" / "open_shifts.json"
@@ -429,24 +428,15 @@ def main() -> int:
 
         port = free_port()
         server = start_server(env, port, workers=WORKERS, threads=THREADS_PER_WORKER)
-        bare_paths = ["/bench/bare-json"]
-        # Every page URL once or more before measuring: the first phase would otherwise pay for
-        # the cold OS page cache and each worker's first template compilation.
-        run_phase("warm-up", port, paths, cookie, WARM_UP_SECONDS, clients=CLIENTS, kind_of=kind_of)
-        run_phase("warm-up", port, bare_paths, cookie, 1, clients=CLIENTS, kind_of=kind_of)
-        half = SECONDS / 2
-        phases = [
-            run_phase("page", port, paths, cookie, half, clients=CLIENTS, kind_of=kind_of),
-            run_phase(
-                "bare-json", port, bare_paths, cookie, half, clients=CLIENTS, kind_of=kind_of
-            ),
-            run_phase("page", port, paths, cookie, half, clients=CLIENTS, kind_of=kind_of),
-            run_phase(
-                "bare-json", port, bare_paths, cookie, half, clients=CLIENTS, kind_of=kind_of
-            ),
-        ]
-        page = summarise([phase for phase in phases if phase.name == "page"])
-        bare = summarise([phase for phase in phases if phase.name == "bare-json"])
+        page, bare = against_bare_json(
+            port,
+            paths,
+            cookie,
+            seconds=SECONDS,
+            warm_up_seconds=WARM_UP_SECONDS,
+            clients=CLIENTS,
+            kind_of=kind_of,
+        )
         ratio = page["requests_per_second"] / bare["requests_per_second"]
         passed = (
             queries_constant and ratio >= THRESHOLD and not page["errors"] and not bare["errors"]
@@ -484,9 +474,7 @@ def main() -> int:
             "python": sys.version.split()[0],
             "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        print(json.dumps(result, indent=2))
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        write_results(RESULTS, result)
         print(
             f"open shifts page {page['requests_per_second']} req/s vs bare JSON "
             f"{bare['requests_per_second']} req/s: ratio {ratio:.3f} (threshold {THRESHOLD}); "

@@ -9,6 +9,7 @@ Imported by the bench scripts after they have configured Django's environment.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import statistics
@@ -156,3 +157,39 @@ def summarise(phases: list[Phase]) -> dict[str, Any]:
             if (values := [ms for phase in phases for ms in phase.by_kind_ms.get(kind, [])])
         },
     }
+
+
+BARE_PATHS = ["/bench/bare-json"]
+
+
+def against_bare_json(
+    port: int,
+    paths: list[str],
+    cookie: str,
+    *,
+    seconds: float,
+    warm_up_seconds: float,
+    clients: int,
+    kind_of: Callable[[str], str],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The page's and the bare JSON view's summaries, measured side by side in alternating
+    phases A B A B (drift such as warm caches or CPU frequency cancels out), after warming
+    every page URL once or more (the cold OS page cache, each worker's first template
+    compilation)."""
+    run_phase("warm-up", port, paths, cookie, warm_up_seconds, clients=clients, kind_of=kind_of)
+    run_phase("warm-up", port, BARE_PATHS, cookie, 1, clients=clients, kind_of=kind_of)
+    half = seconds / 2
+    phases = [
+        run_phase(name, port, urls, cookie, half, clients=clients, kind_of=kind_of)
+        for _round in range(2)
+        for name, urls in (("page", paths), ("bare-json", BARE_PATHS))
+    ]
+    page = summarise([phase for phase in phases if phase.name == "page"])
+    bare = summarise([phase for phase in phases if phase.name == "bare-json"])
+    return page, bare
+
+
+def write_results(path: Path, result: dict[str, Any]) -> None:
+    print(json.dumps(result, indent=2))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")

@@ -78,7 +78,9 @@ def _with_profile_relations(queryset: models.QuerySet[Person]) -> models.QuerySe
     )
 
 
-def _valid_id(value: Any) -> int:
+def valid_id(value: Any) -> int:
+    """An id from a URL or a request as an int, or Http404: every app's choke-points use it, so
+    an id outside 1..2^63-1 is a 404 everywhere, never a 500."""
     try:
         pk = int(value)
     except (TypeError, ValueError):
@@ -93,7 +95,7 @@ def get_person_for_user(user: Any, person_id: Any, *, purpose: str = "view") -> 
 
     Reading a minor's record writes an ACCESS entry (`people.person.viewed`).
     """
-    pk = _valid_id(person_id)
+    pk = valid_id(person_id)
     person = _with_profile_relations(people_visible_to(user)).filter(pk=pk).first()
     if person is None or not can_see_person(user, person):
         raise Http404
@@ -104,7 +106,7 @@ def get_person_for_user(user: Any, person_id: Any, *, purpose: str = "view") -> 
 
 def get_own_consent_for_user(user: Any, consent_id: Any) -> Consent:
     """One of the user's own consents by id (self-service withdrawal); 404 for anyone else's."""
-    pk = _valid_id(consent_id)
+    pk = valid_id(consent_id)
     person = person_of(user)
     consent = Consent.objects.filter(pk=pk, person=person).first() if person else None
     if consent is None:
@@ -115,7 +117,7 @@ def get_own_consent_for_user(user: Any, consent_id: Any) -> Consent:
 def get_organization_for_user(user: Any, organization_id: Any) -> Organization:
     # Organizations are public knowledge in the registry (names, addresses); any signed-in
     # user may read them. Changing them is for office staff, checked by the service callers.
-    pk = _valid_id(organization_id)
+    pk = valid_id(organization_id)
     if not getattr(user, "is_authenticated", False):
         raise Http404
     organization = Organization.objects.filter(pk=pk).first()

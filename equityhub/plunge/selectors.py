@@ -23,7 +23,7 @@ from equityhub.people.models import (
     RaceEthnicity,
     choice_label,
 )
-from equityhub.people.selectors import _valid_id, current_affiliations, person_of
+from equityhub.people.selectors import current_affiliations, person_of, valid_id
 from equityhub.plunge.models import (
     Attendance,
     Group,
@@ -67,7 +67,7 @@ def plunges_for_user(user: Any) -> QuerySet[Plunge]:
 
 def get_plunge_for_user(user: Any, plunge_id: Any) -> Plunge:
     """A Plunge the user plans (office staff); 404 for everyone else."""
-    pk = _valid_id(plunge_id)
+    pk = valid_id(plunge_id)
     plunge = Plunge.objects.filter(pk=pk).first() if _staff(user) else None
     if plunge is None:
         raise Http404
@@ -76,7 +76,7 @@ def get_plunge_for_user(user: Any, plunge_id: Any) -> Plunge:
 
 def get_registration_for_user(user: Any, registration_id: Any) -> Registration:
     """One's own registration, or any for office staff."""
-    pk = _valid_id(registration_id)
+    pk = valid_id(registration_id)
     registration = (
         Registration.objects.select_related("plunge", "person", "group").filter(pk=pk).first()
     )
@@ -96,7 +96,7 @@ def own_registrations(user: Any) -> QuerySet[Registration]:
 
 
 def _child_for_staff(user: Any, model: Any, object_id: Any, plunge: Plunge) -> Any:
-    pk = _valid_id(object_id)
+    pk = valid_id(object_id)
     found = model.objects.filter(pk=pk, plunge=plunge).first() if _staff(user) else None
     if found is None:
         raise Http404

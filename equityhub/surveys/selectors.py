@@ -14,7 +14,7 @@ from django.http import Http404
 
 from equityhub.accounts.models import hash_token
 from equityhub.accounts.rules import is_office_staff
-from equityhub.people.selectors import _valid_id
+from equityhub.people.selectors import valid_id
 from equityhub.surveys.models import Invitation, Item, Questionnaire, Response
 from equityhub.surveys.services import TOKEN_PATTERN
 
@@ -64,7 +64,7 @@ def _with_items(queryset: QuerySet[Questionnaire]) -> QuerySet[Questionnaire]:
 def get_questionnaire_for_user(user: Any, questionnaire_id: Any) -> Questionnaire:
     """One questionnaire with its items (prefetched, in order) and counts; 404 for anyone who
     may not read survey results."""
-    pk = _valid_id(questionnaire_id)
+    pk = valid_id(questionnaire_id)
     questionnaire = _with_items(questionnaires_for_user(user)).filter(pk=pk).first()
     if questionnaire is None:
         raise Http404

@@ -25,7 +25,7 @@ from equityhub.core.exceptions import NotAllowed, ServiceError
 from equityhub.core.http import ApiRequest
 from equityhub.people.api import ErrorOut
 from equityhub.people.models import Person
-from equityhub.people.selectors import _valid_id, person_of
+from equityhub.people.selectors import person_of, valid_id
 from equityhub.places.models import Site
 from equityhub.volunteering import selectors, services
 from equityhub.volunteering.models import (
@@ -577,7 +577,7 @@ def create_signup(request: ApiRequest, shift_id: int, payload: SignUpIn | None =
         # someone who may not sign others up anyway.
         if not can_manage_shift(user, shift):
             raise NotAllowed(_("You may sign up only yourself."))
-        found = Person.objects.filter(pk=_valid_id(payload.person_id)).first()
+        found = Person.objects.filter(pk=valid_id(payload.person_id)).first()
         if found is None:
             raise Http404
         person = found

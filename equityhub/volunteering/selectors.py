@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from equityhub.accounts.rules import is_office_staff
 from equityhub.people.models import Person
-from equityhub.people.selectors import _valid_id, person_of
+from equityhub.people.selectors import person_of, valid_id
 from equityhub.places.models import Site
 from equityhub.volunteering import eligibility
 from equityhub.volunteering.models import (
@@ -62,7 +62,7 @@ def sites_for_user(user: Any) -> QuerySet[Site]:
 
 
 def get_site_for_user(user: Any, site_id: Any) -> Site:
-    pk = _valid_id(site_id)
+    pk = valid_id(site_id)
     site = sites_for_user(user).select_related("organization", "area").filter(pk=pk).first()
     if site is None:
         raise Http404
@@ -70,7 +70,7 @@ def get_site_for_user(user: Any, site_id: Any) -> Site:
 
 
 def get_site_for_manager(user: Any, site_id: Any) -> Site:
-    pk = _valid_id(site_id)
+    pk = valid_id(site_id)
     site = managed_sites(user).select_related("organization", "area").filter(pk=pk).first()
     if site is None:
         raise Http404
@@ -99,7 +99,7 @@ def opportunities_for_user(user: Any) -> QuerySet[Opportunity]:
 
 
 def get_opportunity_for_user(user: Any, opportunity_id: Any) -> Opportunity:
-    pk = _valid_id(opportunity_id)
+    pk = valid_id(opportunity_id)
     found = _opportunity_relations(opportunities_for_user(user)).filter(pk=pk).first()
     if found is None:
         raise Http404
@@ -122,7 +122,7 @@ def _shift_relations(queryset: QuerySet[Shift]) -> QuerySet[Shift]:
 
 
 def get_shift_for_user(user: Any, shift_id: Any) -> Shift:
-    pk = _valid_id(shift_id)
+    pk = valid_id(shift_id)
     shift = _shift_relations(shifts_for_user(user)).filter(pk=pk).first()
     if shift is None:
         raise Http404
@@ -131,7 +131,7 @@ def get_shift_for_user(user: Any, shift_id: Any) -> Shift:
 
 def get_shift_for_manager(user: Any, shift_id: Any) -> Shift:
     """A shift whose roster the user runs (its site's supervisors, its own supervisor, staff)."""
-    pk = _valid_id(shift_id)
+    pk = valid_id(shift_id)
     if not _authenticated(user):
         raise Http404
     shift = _shift_relations(Shift.objects.filter(pk=pk)).first()
@@ -141,7 +141,7 @@ def get_shift_for_manager(user: Any, shift_id: Any) -> Shift:
 
 
 def get_series_for_manager(user: Any, series_id: Any) -> ShiftSeries:
-    pk = _valid_id(series_id)
+    pk = valid_id(series_id)
     series = ShiftSeries.objects.select_related("opportunity__site").filter(pk=pk).first()
     if series is None or not manages_site(user, series.opportunity.site_id):
         raise Http404
@@ -402,7 +402,7 @@ def series_of_site(site: Site) -> QuerySet[ShiftSeries]:
 
 def get_signup_for_user(user: Any, signup_id: Any) -> SignUp:
     """One's own sign-up, or one on a shift the user runs."""
-    pk = _valid_id(signup_id)
+    pk = valid_id(signup_id)
     if not _authenticated(user):
         raise Http404
     signup = (
@@ -463,7 +463,7 @@ def hours_totals(person: Person) -> HoursTotals:
 
 def get_hours_for_user(user: Any, entry_id: Any) -> HoursEntry:
     """One's own entry, or one the user reviews (the site's supervisors; office staff)."""
-    pk = _valid_id(entry_id)
+    pk = valid_id(entry_id)
     if not _authenticated(user):
         raise Http404
     entry = HoursEntry.objects.select_related("person", "site").filter(pk=pk).first()
@@ -501,7 +501,7 @@ def credentials_of(person: Person) -> QuerySet[Credential]:
 
 def get_credential_for_user(user: Any, credential_id: Any) -> Credential:
     """One's own credential; office staff see all; a site's supervisors see that site's."""
-    pk = _valid_id(credential_id)
+    pk = valid_id(credential_id)
     if not _authenticated(user):
         raise Http404
     credential = (
@@ -539,7 +539,7 @@ def transcripts_of(person: Person) -> QuerySet[Transcript]:
 
 
 def get_transcript_for_user(user: Any, transcript_id: Any) -> Transcript:
-    pk = _valid_id(transcript_id)
+    pk = valid_id(transcript_id)
     if not _authenticated(user):
         raise Http404
     transcript = Transcript.objects.filter(pk=pk).first()

@@ -8,10 +8,9 @@ form posts and the browser comes back to the queue with a message.
 from __future__ import annotations
 
 import dataclasses
-import io
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final, TextIO, cast
+from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,11 +26,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from equityhub.audit.services import record, record_access
+from equityhub.audit.services import record_access
 from equityhub.core.exceptions import ServiceError
 from equityhub.core.forms import apply_service_error
 from equityhub.core.http import AuthenticatedHttpRequest
-from equityhub.lib.safe_export import write_csv, write_xlsx
 from equityhub.places.models import Site
 from equityhub.volunteering import reports, selectors, services
 from equityhub.volunteering.forms_review import RejectForm, ReportFilterForm, default_period
@@ -121,65 +119,31 @@ def _hours_label(entry: HoursEntry) -> dict[str, Any]:
     }
 
 
-def _hours_outcome(
-    request: AuthenticatedHttpRequest,
-    entry: HoursEntry,
-    *,
-    done: bool,
-    message: str,
-    form: RejectForm | None = None,
-) -> HttpResponse:
-    """htmx: the row (a confirmation when `done`, else the row again with its error) and the
-    message for the live region. Without JavaScript: a message and back to the queue."""
-    if request.htmx:
-        context = {
-            "row": None if done else _hours_row(entry, form),
-            "entry": entry,
-            "message": message,
-            "level": "success" if done else "danger",
-        }
-        return render(request, "volunteering/review/_hours_outcome.html", context)
-    if done:
-        messages.success(request, message)
-    else:
-        messages.error(request, message)
-    return redirect("volunteering:review-hours")
-
-
 @login_required
 @require_POST
 def verify_hours(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.get_hours_for_user(request.user, entry_id)
-    try:
-        services.verify_hours(entry=entry, actor=request.user)
-    except ServiceError as err:
-        return _hours_outcome(request, entry, done=False, message=err.message)
-    message = _("Verified %(hours)s hours of %(person)s on %(date)s.") % _hours_label(entry)
-    return _hours_outcome(request, entry, done=True, message=message)
+    return _verify(
+        request,
+        HOURS,
+        entry,
+        lambda: services.verify_hours(entry=entry, actor=request.user),
+        _("Verified %(hours)s hours of %(person)s on %(date)s.") % _hours_label(entry),
+    )
 
 
 @login_required
 @require_POST
 def reject_hours(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.get_hours_for_user(request.user, entry_id)
-    form = RejectForm(request.POST, prefix=_reject_prefix("hours", entry.pk))
-    if form.is_valid():
-        try:
-            services.reject_hours(
-                entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ServiceError as err:
-            apply_service_error(form, err)
-        else:
-            message = _("Rejected %(hours)s hours of %(person)s on %(date)s.") % _hours_label(entry)
-            return _hours_outcome(request, entry, done=True, message=message)
-    message = _("The hours were not rejected: %(errors)s") % {"errors": _errors_text(form)}
-    if request.htmx:
-        return _hours_outcome(request, entry, done=False, message=message, form=form)
-    messages.error(request, message)
-    if not request.user.has_perm("volunteering.supervise"):
-        return redirect("volunteering:review-hours")
-    return _render_hours_queue(request, bound={entry.pk: form}, status=422)
+    return _reject(
+        request,
+        HOURS,
+        entry,
+        lambda reason: services.reject_hours(entry=entry, actor=request.user, reason=reason),
+        done=_("Rejected %(hours)s hours of %(person)s on %(date)s.") % _hours_label(entry),
+        failed=_("The hours were not rejected: %(errors)s"),
+    )
 
 
 def _errors_text(form: RejectForm) -> str:
@@ -228,64 +192,131 @@ def _credential_label(credential: Credential) -> dict[str, Any]:
     return {"type": credential.credential_type.name, "person": credential.person.display_name}
 
 
-def _credential_outcome(
-    request: AuthenticatedHttpRequest,
-    credential: Credential,
-    *,
-    done: bool,
-    message: str,
-    form: RejectForm | None = None,
-) -> HttpResponse:
-    if request.htmx:
-        context = {
-            "row": None if done else _credential_row(credential, form),
-            "credential": credential,
-            "message": message,
-            "level": "success" if done else "danger",
-            "today": timezone.localdate(),
-        }
-        return render(request, "volunteering/review/_credential_outcome.html", context)
-    if done:
-        messages.success(request, message)
-    else:
-        messages.error(request, message)
-    return redirect("volunteering:review-credentials")
-
-
 @login_required
 @require_POST
 def verify_credential(request: AuthenticatedHttpRequest, credential_id: int) -> HttpResponse:
     credential = selectors.get_credential_for_user(request.user, credential_id)
-    try:
-        services.verify_credential(credential=credential, actor=request.user)
-    except ServiceError as err:
-        return _credential_outcome(request, credential, done=False, message=err.message)
-    message = _("Verified %(type)s of %(person)s.") % _credential_label(credential)
-    return _credential_outcome(request, credential, done=True, message=message)
+    return _verify(
+        request,
+        CREDENTIALS,
+        credential,
+        lambda: services.verify_credential(credential=credential, actor=request.user),
+        _("Verified %(type)s of %(person)s.") % _credential_label(credential),
+    )
 
 
 @login_required
 @require_POST
 def reject_credential(request: AuthenticatedHttpRequest, credential_id: int) -> HttpResponse:
     credential = selectors.get_credential_for_user(request.user, credential_id)
-    form = RejectForm(request.POST, prefix=_reject_prefix("credential", credential.pk))
+    return _reject(
+        request,
+        CREDENTIALS,
+        credential,
+        lambda reason: services.reject_credential(
+            credential=credential, actor=request.user, reason=reason
+        ),
+        done=_("Rejected %(type)s of %(person)s.") % _credential_label(credential),
+        failed=_("The credential was not rejected: %(errors)s"),
+    )
+
+
+# -- one review flow for both queues ---------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Queue:
+    kind: str  # names the reject forms' prefix
+    url_name: str
+    outcome_template: str
+    context_name: str  # what the outcome template calls the reviewed object
+    row: Callable[[Any, RejectForm | None], Any]
+    render_queue: Callable[..., HttpResponse]
+
+
+HOURS = _Queue(
+    kind="hours",
+    url_name="volunteering:review-hours",
+    outcome_template="volunteering/review/_hours_outcome.html",
+    context_name="entry",
+    row=_hours_row,
+    render_queue=_render_hours_queue,
+)
+CREDENTIALS = _Queue(
+    kind="credential",
+    url_name="volunteering:review-credentials",
+    outcome_template="volunteering/review/_credential_outcome.html",
+    context_name="credential",
+    row=_credential_row,
+    render_queue=_render_credentials_queue,
+)
+
+
+def _outcome(
+    request: AuthenticatedHttpRequest,
+    queue: _Queue,
+    reviewed: Any,
+    *,
+    done: bool,
+    message: str,
+    form: RejectForm | None = None,
+) -> HttpResponse:
+    """htmx: the row (a confirmation when `done`, else the row again with its error) and the
+    message for the live region. Without JavaScript: a message and back to the queue."""
+    if request.htmx:
+        context = {
+            "row": None if done else queue.row(reviewed, form),
+            queue.context_name: reviewed,
+            "message": message,
+            "level": "success" if done else "danger",
+            "today": timezone.localdate(),
+        }
+        return render(request, queue.outcome_template, context)
+    if done:
+        messages.success(request, message)
+    else:
+        messages.error(request, message)
+    return redirect(queue.url_name)
+
+
+def _verify(
+    request: AuthenticatedHttpRequest,
+    queue: _Queue,
+    reviewed: Any,
+    verify: Callable[[], Any],
+    done: str,
+) -> HttpResponse:
+    try:
+        verify()
+    except ServiceError as err:
+        return _outcome(request, queue, reviewed, done=False, message=err.message)
+    return _outcome(request, queue, reviewed, done=True, message=done)
+
+
+def _reject(
+    request: AuthenticatedHttpRequest,
+    queue: _Queue,
+    reviewed: Any,
+    reject: Callable[[str], Any],
+    *,
+    done: str,
+    failed: str,
+) -> HttpResponse:
+    form = RejectForm(request.POST, prefix=_reject_prefix(queue.kind, reviewed.pk))
     if form.is_valid():
         try:
-            services.reject_credential(
-                credential=credential, actor=request.user, reason=form.cleaned_data["reason"]
-            )
+            reject(form.cleaned_data["reason"])
         except ServiceError as err:
             apply_service_error(form, err)
         else:
-            message = _("Rejected %(type)s of %(person)s.") % _credential_label(credential)
-            return _credential_outcome(request, credential, done=True, message=message)
-    message = _("The credential was not rejected: %(errors)s") % {"errors": _errors_text(form)}
+            return _outcome(request, queue, reviewed, done=True, message=done)
+    message = failed % {"errors": _errors_text(form)}
     if request.htmx:
-        return _credential_outcome(request, credential, done=False, message=message, form=form)
+        return _outcome(request, queue, reviewed, done=False, message=message, form=form)
     messages.error(request, message)
     if not request.user.has_perm("volunteering.supervise"):
-        return redirect("volunteering:review-credentials")
-    return _render_credentials_queue(request, bound={credential.pk: form}, status=422)
+        return redirect(queue.url_name)
+    return queue.render_queue(request, bound={reviewed.pk: form}, status=422)
 
 
 @login_required
@@ -371,39 +402,12 @@ def export_hours(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
         form.cleaned_data["end"],
         form.cleaned_data["site"],
     )
-    site_ids = reports.report_site_ids(request.user, site.pk if site else None)
-    count = 0
-
-    def rows() -> Iterator[list[object]]:
-        nonlocal count
-        for row in reports.export_rows(start, end, site_ids):
-            count += 1
-            yield row
-
-    file_name = f"volunteer-hours-{start:%Y-%m-%d}-{end:%Y-%m-%d}.{fmt}"
-    header = list(reports.EXPORT_HEADER)
-    response: HttpResponse
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        write_xlsx(rows(), buffer, header=header, sheet_title=_("Verified hours")[:31])
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    else:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response.write("\ufeff")  # a byte-order mark, so that Excel reads UTF-8
-        write_csv(rows(), cast(TextIO, response), header=header)
-    record(
-        "volunteering.hours.exported",
-        actor=request.user,
-        data={
-            "filters": {
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "site": site.pk if site else None,
-            },
-            "rows": count,
-            "format": fmt,
-        },
+    content = services.export_hours(
+        actor=request.user, start=start, end=end, site_id=site.pk if site else None, fmt=fmt
     )
+    file_name = f"volunteer-hours-{start:%Y-%m-%d}-{end:%Y-%m-%d}.{fmt}"
+    content_type = XLSX_CONTENT_TYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1654,3 +1654,24 @@ def test_a_shift_cannot_be_moved_into_the_past(
     assert caught.value.field == "starts_at"
     shift.refresh_from_db()
     assert shift.starts_at > timezone.now()
+
+
+def test_exporting_hours_is_for_office_staff_and_is_audited(
+    coordinator: User, member: User, site: Site
+) -> None:
+    HoursEntryFactory(site=site, status="verified", activity="=cmd|' /C calc'!A0")
+    today = timezone.localdate()
+    period = {"start": today - dt.timedelta(days=30), "end": today, "site_id": None}
+
+    content = services.export_hours(actor=coordinator, fmt="csv", **period)
+
+    text = content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    assert "'=cmd" in text  # escaped, not a formula
+    entry = AuditEntry.objects.get(action="volunteering.hours.exported")
+    assert entry.data["rows"] == 1
+    with pytest.raises(NotAllowed):
+        services.export_hours(actor=member, fmt="csv", **period)
+    with pytest.raises(ServiceError):
+        services.export_hours(actor=coordinator, fmt="pdf", **period)
+    assert AuditEntry.objects.filter(action="volunteering.hours.exported").count() == 1
