@@ -26,6 +26,7 @@ from equityhub.audit.services import diff, record, snapshot
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
 from equityhub.lib import grouping, rotation
 from equityhub.people.models import Person
+from equityhub.people.selectors import person_of
 from equityhub.places.models import Site
 from equityhub.plunge import selectors
 from equityhub.plunge.models import (
@@ -351,7 +352,8 @@ def respond(
     accessibility_needs: str = "",
 ) -> Registration:
     """The participant answers their invitation (office staff may answer for them)."""
-    own = getattr(getattr(actor, "person", None), "pk", None) == registration.person_id
+    person = person_of(actor)
+    own = person is not None and person.pk == registration.person_id
     if not own and not is_office_staff(actor):
         raise NotAllowed(_("You may answer only your own invitation."))
     with transaction.atomic():

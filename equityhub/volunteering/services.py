@@ -38,6 +38,7 @@ from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
 from equityhub.core.tasks import send_email
 from equityhub.lib.safe_export import write_csv, write_xlsx
 from equityhub.people.models import Person
+from equityhub.people.selectors import person_of
 from equityhub.places.models import Site
 from equityhub.volunteering import eligibility
 from equityhub.volunteering.models import (
@@ -117,19 +118,9 @@ def _shift_text(shift: Shift) -> str:
     }
 
 
-def _actor_person_id(actor: Any) -> int | None:
-    person = getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
-    try:
-        return person.pk if person is not None else None
-    except Person.DoesNotExist:  # pragma: no cover - reverse one-to-one raises on access
-        return None
-
-
 def _own_person_id(actor: Any) -> int | None:
-    try:
-        return _actor_person_id(actor)
-    except Person.DoesNotExist:
-        return None
+    person = person_of(actor)
+    return person.pk if person is not None else None
 
 
 def _lock_shift(shift_id: int) -> Shift:
@@ -186,9 +177,11 @@ def _offer_window_end(shift: Shift, now: dt.datetime) -> dt.datetime:
 
 
 def _fill_seats(shift: Shift, *, actor: Any, now: dt.datetime) -> list[SignUp]:
-    """Offer free seats to the head of the waitlist, in order. The shift row is locked."""
+    """Offer free seats to the head of the waitlist, in order, and rewrite the shift's
+    counters from the sign-ups. The shift row is locked."""
     offered: list[SignUp] = []
     if shift.is_cancelled or shift.starts_at <= now:
+        _save_counts(shift)
         return offered
     seated, _waiting = _recount(shift)
     while seated < shift.capacity:
@@ -1059,7 +1052,6 @@ def cancel_signup(*, signup: SignUp, actor: Any, reason: str = "") -> SignUp:
             data={"was": was, "late": fresh.late_cancellation, "reason": reason[:300]},
         )
         _fill_seats(shift, actor=actor, now=now)
-        _save_counts(shift)
     return fresh
 
 
@@ -1105,7 +1097,6 @@ def _lapse(signup: SignUp, shift: Shift, *, actor: Any, now: dt.datetime, why: s
     signup.save(update_fields=["status", "offer_expires_at", "cancelled_at"])
     record(f"volunteering.signup.offer_{why}", actor=actor, obj=signup)
     _fill_seats(shift, actor=actor, now=now)
-    _save_counts(shift)
 
 
 def expire_offers(*, now: dt.datetime | None = None) -> int:
