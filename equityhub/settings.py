@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "equityhub.volunteering",
     "equityhub.surveys",
     "equityhub.plunge",
+    "equityhub.partnerships",
     "equityhub.api",
 ]
 

@@ -19,6 +19,8 @@ urlpatterns = [
     path("volunteer/", include("equityhub.volunteering.urls")),
     path("surveys/", include("equityhub.surveys.urls")),
     path("plunge/", include("equityhub.plunge.urls")),
+    path("consortium/", include("equityhub.partnerships.urls")),
+    path("atlas/", include("equityhub.partnerships.urls_atlas")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -134,7 +134,15 @@ def _field_name(loc: Any) -> str | None:
 
 def _register_routers() -> None:
     # Imported here: the routers' modules may import this one (error schemas, the api).
-    from equityhub.people.api import router as people_router  # noqa: PLC0415 - see above
+    from equityhub.partnerships.api_agreements import (  # noqa: PLC0415 - see above
+        router as agreements_router,
+    )
+    from equityhub.partnerships.api_initiatives import (  # noqa: PLC0415
+        router as initiatives_router,
+    )
+    from equityhub.partnerships.api_partners import router as partners_router  # noqa: PLC0415
+    from equityhub.people.api import router as people_router  # noqa: PLC0415
+    from equityhub.places.api import router as places_router  # noqa: PLC0415
     from equityhub.plunge.api import router as plunge_router  # noqa: PLC0415
     from equityhub.surveys.api import router as surveys_router  # noqa: PLC0415
     from equityhub.volunteering.api import router as volunteering_router  # noqa: PLC0415
@@ -143,6 +151,10 @@ def _register_routers() -> None:
     api.add_router("", volunteering_router)
     api.add_router("/plunges", plunge_router)
     api.add_router("/surveys", surveys_router)
+    api.add_router("", places_router)
+    api.add_router("/consortium", partners_router)
+    api.add_router("/consortium", initiatives_router)
+    api.add_router("/consortium", agreements_router)
 
 
 _register_routers()

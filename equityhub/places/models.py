@@ -30,7 +30,19 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     centroid_lat = models.FloatField(_("centroid latitude"), null=True, blank=True)
     centroid_lon = models.FloatField(_("centroid longitude"), null=True, blank=True)
+    # The boundary as a GeoJSON geometry (Polygon or MultiPolygon, CRS84: longitude, latitude),
+    # exactly as imported; `display_geometry` is the same outline simplified for maps.
+    geometry = models.JSONField(_("boundary"), null=True, blank=True)
+    display_geometry = models.JSONField(_("boundary for maps"), null=True, blank=True)
+    bbox_west = models.FloatField(null=True, blank=True)
+    bbox_south = models.FloatField(null=True, blank=True)
+    bbox_east = models.FloatField(null=True, blank=True)
+    bbox_north = models.FloatField(null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("Where the boundary comes from.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("area")
@@ -42,6 +54,74 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}".strip()
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        """(west, south, east, north), or None without a boundary."""
+        if (
+            self.bbox_west is None
+            or self.bbox_south is None
+            or self.bbox_east is None
+            or self.bbox_north is None
+        ):
+            return None
+        return (self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north)
+
+
+class Indicator(models.Model):
+    """A measure known per area, such as the poverty rate or the population."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        help_text=_("The column name it is imported from, e.g. pvty_pct."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=40, blank=True, help_text=_("e.g. %, people"))
+    description = models.TextField(_("description"), blank=True)
+    higher_means_more_need = models.BooleanField(
+        _("a higher value means more need"),
+        default=True,
+        help_text=_("Used to rank areas by need (e.g. yes for poverty, no for life expectancy)."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorValue(models.Model):
+    """One indicator's value for one area in one year, with its source."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicator")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("area")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.FloatField(_("value"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["indicator", "area", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "year"], name="places_indicator_value_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.area.code} {self.year}: {self.value}"
 
 
 def validate_timezone(value: str) -> None:

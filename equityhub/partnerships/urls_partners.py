@@ -1,0 +1,7 @@
+"""Consortium pages: partners."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
