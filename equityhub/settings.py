@@ -86,6 +86,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = os.getenv("SITE_NAME", "Equity Hub")
+# The address people reach this installation at: links in e-mails are built on it.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_ROOT = os.getenv("SITE_ROOT", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -259,13 +261,27 @@ if os.getenv("SECURE_PROXY_SSL_HEADER"):
 # Health checks come from the load balancer over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# The atlas draws boundaries on a plain background; set a tile URL template (e.g.
+# https://tile.example.org/{z}/{x}/{y}.png) to draw them over a base map. Its host is allowed
+# as an image source below.
+ATLAS_TILE_URL = os.getenv("ATLAS_TILE_URL", "")
+ATLAS_TILE_ATTRIBUTION = os.getenv("ATLAS_TILE_ATTRIBUTION", "")
+
+
+def _tile_hosts() -> list[str]:
+    if not ATLAS_TILE_URL:
+        return []
+    parts = urlsplit(ATLAS_TILE_URL.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
 # Content Security Policy (django-csp 4): no inline scripts or styles, nothing from a CDN.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *envlist("CSP_IMG_SRC", "")],
+        "img-src": [SELF, "data:", *envlist("CSP_IMG_SRC", ""), *_tile_hosts()],
         "font-src": [SELF],
         "connect-src": [SELF],
         "frame-ancestors": [NONE],
@@ -368,5 +384,12 @@ VOLUNTEER_REMINDER_HOURS = (
 )
 # Owners are told this many days before a credential expires.
 CREDENTIAL_EXPIRY_NOTICE_DAYS = envint("CREDENTIAL_EXPIRY_NOTICE_DAYS", "30")
+# Consortium agreements: renewal reminders this many days before expiry (the long and the
+# short one), and the largest document accepted.
+AGREEMENT_REMINDER_DAYS = (
+    envint("AGREEMENT_REMINDER_LONG_DAYS", "90"),
+    envint("AGREEMENT_REMINDER_SHORT_DAYS", "30"),
+)
+AGREEMENT_DOCUMENT_MAX_BYTES = envint("AGREEMENT_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024))
 # Evidence uploads (PDF or image) up to this size.
 CREDENTIAL_EVIDENCE_MAX_BYTES = envint("CREDENTIAL_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))

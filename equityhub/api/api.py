@@ -137,6 +137,7 @@ def _register_routers() -> None:
     from equityhub.partnerships.api_agreements import (  # noqa: PLC0415 - see above
         router as agreements_router,
     )
+    from equityhub.partnerships.api_atlas import router as atlas_router  # noqa: PLC0415
     from equityhub.partnerships.api_initiatives import (  # noqa: PLC0415
         router as initiatives_router,
     )
@@ -155,6 +156,7 @@ def _register_routers() -> None:
     api.add_router("/consortium", partners_router)
     api.add_router("/consortium", initiatives_router)
     api.add_router("/consortium", agreements_router)
+    api.add_router("/atlas", atlas_router)
 
 
 _register_routers()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from equityhub.partnerships import urls_agreements, urls_initiatives, urls_partners
+from django.urls import path
+
+from equityhub.partnerships import urls_agreements, urls_initiatives, urls_partners, views_home
 
 app_name = "partnerships"
 urlpatterns = [
+    path("", views_home.home, name="home"),
     *urls_partners.urlpatterns,
     *urls_initiatives.urlpatterns,
     *urls_agreements.urlpatterns,
