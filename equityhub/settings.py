@@ -382,12 +382,7 @@ VOLUNTEER_REMINDER_HOURS = (
 )
 # Owners are told this many days before a credential expires.
 CREDENTIAL_EXPIRY_NOTICE_DAYS = envint("CREDENTIAL_EXPIRY_NOTICE_DAYS", "30")
-# Consortium agreements: renewal reminders this many days before expiry (the long and the
-# short one), and the largest document accepted.
-AGREEMENT_REMINDER_DAYS = (
-    envint("AGREEMENT_REMINDER_LONG_DAYS", "90"),
-    envint("AGREEMENT_REMINDER_SHORT_DAYS", "30"),
-)
+# Consortium agreements: the largest document accepted.
 AGREEMENT_DOCUMENT_MAX_BYTES = envint("AGREEMENT_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024))
 # Evidence uploads (PDF or image) up to this size.
 CREDENTIAL_EVIDENCE_MAX_BYTES = envint("CREDENTIAL_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,19 @@ from django.test import Client
 from equityhub.accounts.models import Role, RoleAssignment, User
 from equityhub.people.models import Organization, Person
 from tests.factories import OrganizationFactory, PersonFactory, UserFactory
+
+SHARED_ZCTA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stl-zcta"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared St. Louis ZCTA files (../shared/data/stl-zcta from the project root): skipped
+    where they are absent, except in CI, which always has them beside the clone."""
+    if not (SHARED_ZCTA / "STL_ZCTA_City_County.geojson").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared St. Louis ZCTA files are not at {SHARED_ZCTA}")
+        pytest.skip(f"the shared St. Louis ZCTA files are not at {SHARED_ZCTA}")
+    return SHARED_ZCTA
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

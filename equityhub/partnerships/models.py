@@ -365,6 +365,7 @@ class Agreement(models.Model):
         _("expires on"), null=True, blank=True, help_text=_("Leave empty if it does not expire.")
     )
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
+    termination_reason = models.TextField(_("reason for termination"), blank=True)
     # Renewal reminders, each sent once per expiry date (a renewal resets them).
     reminder_90_sent_for = models.DateField(null=True, blank=True, editable=False)
     reminder_30_sent_for = models.DateField(null=True, blank=True, editable=False)

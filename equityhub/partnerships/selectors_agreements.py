@@ -16,7 +16,6 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from equityhub.audit.models import AuditEntry
 from equityhub.partnerships.access import (
     agreements_for_user,
     is_consortium_staff,
@@ -158,19 +157,6 @@ def agreements_due_for_renewal(
     return filter_agreements(
         visible_agreements(user), expiring_within=within_days, today=today
     ).order_by("expires_on", "title", "pk")
-
-
-def termination_reason(agreement: Agreement) -> str:
-    """Why the agreement was terminated, as recorded with the termination."""
-    if agreement.status != Agreement.Status.TERMINATED:
-        return ""
-    entry = (
-        AuditEntry.objects.for_object(agreement)
-        .filter(action="partnerships.agreement.terminated")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return str((entry.data or {}).get("reason", "")) if entry is not None else ""
 
 
 @dataclasses.dataclass(frozen=True)

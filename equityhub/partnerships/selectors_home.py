@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from equityhub.partnerships import access
 from equityhub.partnerships.models import ActionItem, Agreement, Initiative, Membership
-from equityhub.partnerships.selectors_agreements import agreements_due_for_renewal
+from equityhub.partnerships.selectors_agreements import agreements_due_for_renewal, days_left
 from equityhub.partnerships.selectors_initiatives import overlaps_for_user
 from equityhub.partnerships.selectors_meetings import open_action_items_for_user
 from equityhub.people.models import Organization
@@ -25,7 +25,7 @@ class Home:
     organizations: list[Organization] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     initiatives: list[Initiative] = field(default_factory=list)
-    agreements_due: list[Agreement] = field(default_factory=list)
+    agreements_due: list[tuple[Agreement, int | None]] = field(default_factory=list)
     overlaps: list[Any] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
 
@@ -35,11 +35,10 @@ def home_for_user(user: Any) -> Home:
     home = Home(is_staff=staff, sees_aggregates=access.can_view_aggregates(user))
     if not (staff or access.is_partner_user(user)):
         return home  # leadership: the page links to the roll-ups and the atlas
-    home.organizations = list(
-        access.organizations_for_user(user).filter(consortium_membership__isnull=False)[:50]
-        if not staff
-        else []
-    )
+    if not staff:
+        home.organizations = list(
+            access.organizations_for_user(user).filter(consortium_membership__isnull=False)
+        )
     initiatives: QuerySet[Initiative] = access.initiatives_for_user(user).select_related(
         "lead_organization"
     )
@@ -56,7 +55,10 @@ def home_for_user(user: Any) -> Home:
             :LIST_LIMIT
         ]
     )
-    home.agreements_due = list(agreements_due[:LIST_LIMIT])
+    home.agreements_due = [
+        (agreement, days_left(agreement))
+        for agreement in agreements_due.prefetch_related("parties__organization")[:LIST_LIMIT]
+    ]
     home.action_items = list(action_items.select_related("owner_organization")[:LIST_LIMIT])
-    home.overlaps = list(overlaps_for_user(user))[:LIST_LIMIT]
+    home.overlaps = overlaps_for_user(user)[:LIST_LIMIT]
     return home

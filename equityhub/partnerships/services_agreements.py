@@ -445,11 +445,11 @@ def renew_agreement(*, agreement: Agreement, actor: Any, expires_on: dt.date) ->
 def terminate_agreement(
     *, agreement: Agreement, actor: Any, terminated_on: dt.date, reason: str
 ) -> Agreement:
-    """End a draft or an agreement in effect, for good. The reason is kept in the audit log
-    (shown on the agreement's page).
+    """End a draft or an agreement in effect, for good, with the reason (shown on the
+    agreement's page).
 
-    Side effects: status terminated, terminated_on; audit `partnerships.agreement.terminated`
-    with the reason.
+    Side effects: status terminated, terminated_on, termination_reason; audit
+    `partnerships.agreement.terminated` with the reason.
     """
     reason = _text(reason, field="reason", max_length=MAX_REASON_LENGTH, required=True)
     if terminated_on is None:
@@ -467,6 +467,7 @@ def terminate_agreement(
     before = snapshot(fresh, AGREEMENT_FIELDS)
     fresh.status = A.TERMINATED
     fresh.terminated_on = terminated_on
+    fresh.termination_reason = reason
     fresh.save()
     record(
         "partnerships.agreement.terminated",

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from equityhub.partnerships import views_atlas
 
 app_name = "atlas"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views_atlas.index, name="index"),
+    path("areas/<int:area_id>/", views_atlas.area, name="area"),
+    path("layers.json", views_atlas.layers, name="layers"),
+    path("need/", views_atlas.need_vs_reach, name="need_vs_reach"),
+]

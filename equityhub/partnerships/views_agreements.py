@@ -163,7 +163,7 @@ def _detail(
         "can_edit": can_edit_agreement(user, agreement),
         "is_staff": is_consortium_staff(user),
         "own_party_ids": selectors.own_party_ids(user, agreement),
-        "termination_reason": selectors.termination_reason(agreement),
+        "termination_reason": agreement.termination_reason,
         "party_form": party_form or PartyForm(agreement=agreement),
         "renew_form": renew_form or RenewForm(),
         "terminate_form": terminate_form or TerminateForm(),

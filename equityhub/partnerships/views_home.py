@@ -11,10 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from equityhub.core.http import AuthenticatedHttpRequest
-from equityhub.partnerships import access
+from equityhub.partnerships import access, selectors_home
 
 
 @login_required
@@ -22,10 +23,8 @@ from equityhub.partnerships import access
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.can_use_consortium(request.user):
         raise PermissionDenied
-    from equityhub.partnerships import selectors_home  # noqa: PLC0415 - TEMP until areas land
-
     return render(
         request,
         "partnerships/home.html",
-        {"home": selectors_home.home_for_user(request.user)},
+        {"home": selectors_home.home_for_user(request.user), "today": timezone.localdate()},
     )

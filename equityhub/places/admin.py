@@ -1,5 +1,6 @@
 """The technical admin for places. Sites are written through the volunteering services (so every
-change is audited and checked like on the app's pages); areas are reference data, audited here."""
+change is audited and checked like on the app's pages); areas are reference data, audited here;
+indicators are named here (audited) and their values are read-only (they change by import)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,74 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from equityhub.audit.services import diff, record, snapshot
 from equityhub.core.exceptions import ServiceError
-from equityhub.places.models import Area, Site
+from equityhub.places import geo
+from equityhub.places.models import Area, Indicator, IndicatorValue, Site
+from equityhub.places.selectors import forget_areas_geojson
 
 AREA_FIELDS = ["kind", "code", "name", "centroid_lat", "centroid_lon"]
+# Computed by the boundary import (`equityhub import-areas`), shown but never typed in.
+AREA_COMPUTED = [
+    "boundary_summary",
+    "bbox_west",
+    "bbox_south",
+    "bbox_east",
+    "bbox_north",
+    "source",
+    "created_at",
+    "updated_at",
+]
+INDICATOR_FIELDS = ["name", "unit", "description", "higher_means_more_need"]
+
+
+def _forget_map() -> None:
+    forget_areas_geojson()
+    transaction.on_commit(forget_areas_geojson)
 
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin[Area]):
-    list_display = ["code", "name", "kind"]
+    list_display = ["code", "name", "kind", "has_boundary", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
-    fields = tuple(AREA_FIELDS)
+    fields = (*AREA_FIELDS, *AREA_COMPUTED)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # The list never shows the boundaries, which are large.
+        return super().get_queryset(request).defer("geometry", "display_geometry")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(AREA_COMPUTED)
+        if obj is not None:
+            # The code identifies the area to the importers; an area with a boundary has its
+            # centroid computed from it.
+            readonly += ["kind", "code"]
+            if obj.geometry is not None:
+                readonly += ["centroid_lat", "centroid_lon"]
+        return readonly
+
+    @admin.display(boolean=True, description=_("boundary"))
+    def has_boundary(self, obj: Area) -> bool:
+        return obj.bbox is not None
+
+    @admin.display(description=_("boundary"))
+    def boundary_summary(self, obj: Area) -> str:
+        if not obj.geometry:
+            return str(_("none (import one with equityhub import-areas)"))
+        count = sum(1 for _position in geo.positions(obj.geometry))
+        simplified = (
+            sum(1 for _position in geo.positions(obj.display_geometry))
+            if obj.display_geometry
+            else 0
+        )
+        return str(_("%(type)s, %(count)d positions (%(simplified)d on maps)")) % {
+            "type": obj.geometry.get("type", "?"),
+            "count": count,
+            "simplified": simplified,
+        }
 
     def save_model(
         self, request: HttpRequest, obj: Area, form: ModelForm[Area], change: bool
@@ -38,9 +93,65 @@ class AreaAdmin(admin.ModelAdmin[Area]):
                 changes=diff(before, after) if change else None,
                 data=None if change else after,
             )
+            _forget_map()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Sites and reports refer to areas.
+        return False
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin[Indicator]):
+    """Indicators are made by `equityhub import-indicators`; here they are named and told
+    which way means more need. Every change is audited."""
+
+    list_display = ["name", "code", "unit", "higher_means_more_need"]
+    search_fields = ["code", "name"]
+    fields = ["code", *INDICATOR_FIELDS, "created_at"]
+    readonly_fields = ["code", "created_at"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Indicator, form: ModelForm[Indicator], change: bool
+    ) -> None:
+        with transaction.atomic():
+            before = snapshot(Indicator.objects.get(pk=obj.pk), INDICATOR_FIELDS)
+            obj.save()
+            record(
+                "places.indicator.updated",
+                actor=request.user,
+                obj=obj,
+                changes=diff(before, snapshot(obj, INDICATOR_FIELDS)),
+            )
+            _forget_map()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting one would delete its values of every year; import a corrected file instead.
+        return False
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin[IndicatorValue]):
+    """Read-only: values change only by importing a file (one audited entry per import)."""
+
+    list_display = ["indicator", "area", "year", "value", "source", "updated_at"]
+    list_filter = ["indicator", "year"]
+    list_select_related = ["indicator", "area"]
+    search_fields = ["area__code", "area__name", "indicator__code"]
+    readonly_fields = ["indicator", "area", "year", "value", "source", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("area__geometry", "area__display_geometry")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

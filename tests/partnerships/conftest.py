@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from equityhub.accounts.models import Role, User
 from equityhub.partnerships.models import (
@@ -23,6 +24,7 @@ from equityhub.partnerships.models import (
     Population,
 )
 from equityhub.people.models import Organization
+from equityhub.places import selectors as places_selectors
 from equityhub.places.models import Area
 from tests.factories import OrganizationFactory
 
@@ -127,3 +129,11 @@ def other_initiative(
         focus_codes=("food_access",),
         area_codes=("63107",),
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_areas_cache() -> None:
+    """The areas' GeoJSON is cached by a data version; start every test without it, so a map
+    cached by an earlier test (under frozen time, say) is never served."""
+    cache.clear()
+    places_selectors.clear_local_cache()

@@ -1,0 +1,1 @@
+"""Places' commands: `import-areas`, `import-indicators`."""
