@@ -79,7 +79,7 @@ def theirs(
         agreement=agreement,
         title=f"{SECRET} signed copy",
         file=SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n%%EOF\n"),
-        storage_token="token",  # noqa: S106 - a file name part, not a secret
+        storage_token="token",
         extension=".pdf",
         content_type="application/pdf",
         size=15,
