@@ -210,6 +210,14 @@ class PartyIn(Schema):
     signed_on: dt.date | None = None
 
 
+class PartyPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    role: PlainText | None = Field(None, max_length=120)
+    signatory: PlainText | None = Field(None, max_length=200)
+    signed_on: dt.date | None = None
+
+
 class RenewIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -569,6 +577,29 @@ def remove_party(request: ApiRequest, party_id: int) -> Any:
     party = agreement_selectors.get_party_for_user(request.auth, party_id)
     services_agreements.remove_party(party=party, actor=request.auth)
     return Status(204, None)
+
+
+@router.patch(
+    "/agreement-parties/{party_id}",
+    response={200: PartyOut, **WRITE_ERRORS},
+    summary="Change a party's role, signatory or signing date",
+    description="Only the fields sent change; `signed_on` cannot be in the future.",
+)
+def update_party(request: ApiRequest, party_id: int, payload: PartyPatch) -> Any:
+    party = agreement_selectors.get_party_for_user(request.auth, party_id)
+    changes = payload.model_dump(exclude_unset=True)
+    for field in ("role", "signatory"):
+        if field in changes and changes[field] is None:
+            changes[field] = ""
+    party = services_agreements.update_party(party=party, actor=request.auth, **changes)
+    return {
+        "id": party.pk,
+        "organization_id": party.organization_id,
+        "organization_name": party.organization.name,
+        "role": party.role,
+        "signatory": party.signatory,
+        "signed_on": party.signed_on,
+    }
 
 
 @router.post(

@@ -51,9 +51,7 @@ def home_for_user(user: Any) -> Home:
         "action_items": action_items.count(),
     }
     home.initiatives = list(
-        initiatives.exclude(status=Initiative.Status.COMPLETED).order_by("-updated_at")[
-            :LIST_LIMIT
-        ]
+        initiatives.exclude(status=Initiative.Status.COMPLETED).order_by("-updated_at")[:LIST_LIMIT]
     )
     home.agreements_due = [
         (agreement, days_left(agreement))

@@ -336,6 +336,51 @@ def add_party(
     return party
 
 
+PARTY_FIELDS: Final = ["role", "signatory", "signed_on"]
+
+
+@transaction.atomic
+def update_party(*, party: AgreementParty, actor: Any, **changes: Any) -> AgreementParty:
+    """Change a party's role, signatory or signing date.
+
+    Side effects: the AgreementParty saved; audit `partnerships.agreement.party_updated` with
+    the old and new values (none when nothing changed).
+    """
+    unknown = set(changes) - set(PARTY_FIELDS)
+    if unknown:
+        raise ServiceError(
+            _("Unknown field: %(field)s") % {"field": sorted(unknown)[0]},
+            field=sorted(unknown)[0],
+        )
+    fresh_agreement = _lock(party.agreement)
+    _require_editor(actor, fresh_agreement)
+    _require_not_terminated(fresh_agreement)
+    fresh = AgreementParty.objects.get(pk=party.pk)
+    before = snapshot(fresh, PARTY_FIELDS)
+    for field in ("role", "signatory"):
+        if field in changes:
+            setattr(fresh, field, (changes[field] or "").strip())
+    if "signed_on" in changes:
+        signed_on = changes["signed_on"]
+        if signed_on is not None and signed_on > timezone.localdate():
+            raise ServiceError(_("The signing date cannot be in the future."), field="signed_on")
+        fresh.signed_on = signed_on
+    _clean(fresh, exclude=["agreement", "organization"])
+    changed = diff(before, snapshot(fresh, PARTY_FIELDS))
+    if changed:
+        fresh.save()
+        record(
+            "partnerships.agreement.party_updated",
+            actor=actor,
+            obj=fresh_agreement,
+            changes=changed,
+            data={"party": fresh.pk, "organization": fresh.organization_id},
+        )
+    for field in PARTY_FIELDS:
+        setattr(party, field, getattr(fresh, field))
+    return party
+
+
 @transaction.atomic
 def remove_party(*, party: AgreementParty, actor: Any) -> None:
     """Take an organization off the agreement. An agreement keeps at least one party, one in

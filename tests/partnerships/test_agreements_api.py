@@ -403,3 +403,24 @@ def test_the_agreement_endpoints_are_documented(coordinator: User) -> None:
         for operation in schema["paths"][path].values():
             assert operation["summary"]
             assert operation["description"]
+
+
+def test_a_party_changes_a_partys_role_over_the_api_and_others_get_404(
+    partner: User, other_partner: User, ours: Agreement, office_org: Organization
+) -> None:
+    party = ours.parties.get(organization=office_org)
+    path = f"{API}/agreement-parties/{party.pk}"
+
+    response = patch(token_client(partner), path, {"role": "Recipient", "signatory": "Dr. Lee"})
+    refused = patch(token_client(other_partner), path, {"role": "Mine now"})
+    future = patch(token_client(partner), path, {"signed_on": "2999-01-01"})
+    unknown = patch(token_client(partner), path, {"organization_id": 1})
+
+    assert response.status_code == 200
+    assert response.json()["role"] == "Recipient"
+    assert response.json()["signatory"] == "Dr. Lee"
+    assert refused.status_code == 404
+    assert future.status_code == 422 and future.json()["field"] == "signed_on"
+    assert unknown.status_code == 422
+    assert AgreementParty.objects.get(pk=party.pk).role == "Recipient"
+    assert patch(token_client(partner), f"{API}/agreement-parties/{2**63}", {}).status_code == 404

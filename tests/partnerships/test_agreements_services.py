@@ -396,6 +396,62 @@ def test_another_organizations_partner_cannot_touch_the_party_list(
         )
 
 
+def test_a_partys_role_signatory_and_signing_date_are_changed_and_audited(
+    shared: Agreement, partner: User, office_org: Organization
+) -> None:
+    party = shared.parties.get(organization=office_org)
+
+    services.update_party(
+        party=party, actor=partner, role=" Data recipient ", signed_on=dt.date(2024, 6, 20)
+    )
+
+    fresh = AgreementParty.objects.get(pk=party.pk)
+    assert (fresh.role, fresh.signatory, fresh.signed_on) == (
+        "Data recipient",
+        "",
+        dt.date(2024, 6, 20),
+    )
+    assert party.role == "Data recipient"
+    entry = AuditEntry.objects.get(action="partnerships.agreement.party_updated")
+    assert entry.changes == {
+        "role": ["", "Data recipient"],
+        "signed_on": [None, "2024-06-20"],
+    }
+
+
+def test_an_unchanged_party_writes_no_audit_entry(
+    shared: Agreement, coordinator: User, office_org: Organization
+) -> None:
+    party = shared.parties.get(organization=office_org)
+    services.update_party(party=party, actor=coordinator, role="", signatory="")
+    assert "partnerships.agreement.party_updated" not in actions(shared)
+
+
+def test_a_party_update_is_refused_with_a_reason_and_changes_nothing(
+    shared: Agreement,
+    coordinator: User,
+    other_partner: User,
+    office_org: Organization,
+) -> None:
+    party = shared.parties.get(organization=office_org)
+    future = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ServiceError) as error:
+        services.update_party(party=party, actor=coordinator, signed_on=future)
+    assert error.value.field == "signed_on"
+    with pytest.raises(ServiceError) as error:
+        services.update_party(party=party, actor=coordinator, organization=office_org)
+    assert error.value.field == "organization"
+    with pytest.raises(ServiceError) as error:
+        services.update_party(party=party, actor=coordinator, role="x" * 121)
+    assert error.value.field == "role"
+    with pytest.raises(NotAllowed):
+        services.update_party(party=party, actor=other_partner, role="Recipient")
+    Agreement.objects.filter(pk=shared.pk).update(status=A.TERMINATED)
+    with pytest.raises(Conflict):
+        services.update_party(party=party, actor=coordinator, role="Recipient")
+    assert AgreementParty.objects.get(pk=party.pk).role == ""
+
+
 # -- activating, renewing, terminating ---------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from equityhub.audit.models import AuditEntry
 from equityhub.audit.services import record
 from equityhub.core import demo_data
 from equityhub.core.demo_data import DemoAffiliation, DemoLogin, DemoPerson
+from equityhub.partnerships import demo as partnerships_demo
 from equityhub.people import services as people
 from equityhub.people.models import (
     Affiliation,
@@ -46,6 +47,8 @@ from equityhub.people.models import (
     Person,
     PersonLanguage,
 )
+from equityhub.places import services as places_services
+from equityhub.places.models import Area
 from equityhub.plunge import demo as plunge_demo
 from equityhub.volunteering import demo as volunteering_demo
 
@@ -108,7 +111,10 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
     people with affiliations, languages, demographics and consents (each write audited by its
     service), the volunteering demo (`equityhub.volunteering.demo.load`: sites, shifts,
     credentials, sign-ups and hours), the Medical Plunge demo (`equityhub.plunge.demo.load`: a
-    planned week with its groups, rotation and buses) and one audit `core.demo.loaded` entry
+    planned week with its groups, rotation and buses), the consortium demo
+    (`equityhub.partnerships.demo.load`: ZIP code areas with indicators, members, contacts,
+    initiatives, agreements, metrics, meetings), the full ZIP boundaries when the shared St.
+    Louis files are beside the project, and one audit `core.demo.loaded` entry
     when anything was created.
     """
     started = time.perf_counter()
@@ -129,6 +135,8 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
             _ensure_person(person, organizations, coordinator, known, created)
         created.update(volunteering_demo.load(actor=admin, seed=seed, today=today))
         created.update(plunge_demo.load(actor=admin, seed=seed, today=today))
+        created.update(partnerships_demo.load(actor=admin, seed=seed, today=today))
+        created.update(_import_shared_boundaries(actor=admin))
         if created:
             record(
                 "core.demo.loaded",
@@ -136,6 +144,23 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
                 data={"seed": seed, "people": people_count, "created": dict(created)},
             )
     return LoadResult(created=created, seconds=time.perf_counter() - started)
+
+
+# The St. Louis ZCTA boundaries and ACS tables shipped beside the project (see its README);
+# the demo draws the atlas with the compact table's centroids when they are absent.
+SHARED_ZCTA_DIR = settings.PROJECT_DIR.parent / "shared" / "data" / "stl-zcta"
+
+
+def _import_shared_boundaries(*, actor: User) -> Counter[str]:
+    """Import the full ZIP boundaries when the shared files are present and the demo's areas
+    have none yet (so a second run changes nothing)."""
+    created: Counter[str] = Counter()
+    missing = Area.objects.filter(kind=Area.Kind.ZCTA, geometry__isnull=True)
+    if missing.exists() and places_services.import_shared_boundaries(
+        directory=SHARED_ZCTA_DIR, actor=actor
+    ):
+        created["area boundaries"] = Area.objects.filter(geometry__isnull=False).count()
+    return created
 
 
 def _ensure_user(login: DemoLogin, created: Counter[str]) -> User:
@@ -414,6 +439,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{line}  (+{added})" if added else line)
         self.stdout.write(volunteering_demo.summary())
         self.stdout.write(plunge_demo.summary())
+        self.stdout.write(partnerships_demo.summary())
 
     def _print_logins(self) -> None:
         self.stdout.write("")
