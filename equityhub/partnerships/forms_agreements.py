@@ -188,6 +188,19 @@ class PartyForm(forms.Form):
         self.fields["organization"].queryset = active_organizations().exclude(pk__in=taken)  # type: ignore[attr-defined]  # a ModelChoiceField
 
 
+class PartyEditForm(forms.Form):
+    """A party's role, signatory and signing date (the organization stays)."""
+
+    role = forms.CharField(
+        label=_("Role"),
+        max_length=120,
+        required=False,
+        help_text=_("e.g. data provider, recipient"),
+    )
+    signatory = forms.CharField(label=_("Signatory"), max_length=200, required=False)
+    signed_on = forms.DateField(label=_("Signed on"), required=False, widget=DateInput())
+
+
 class RenewForm(forms.Form):
     expires_on = forms.DateField(label=_("New expiry date"), widget=DateInput())
 

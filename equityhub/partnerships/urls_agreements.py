@@ -19,6 +19,11 @@ urlpatterns: list[URLPattern] = [
         name="agreement_party_add",
     ),
     path(
+        "agreement-parties/<int:party_id>/edit/",
+        agreements.agreement_party_edit,
+        name="agreement_party_edit",
+    ),
+    path(
         "agreement-parties/<int:party_id>/remove/",
         agreements.agreement_party_remove,
         name="agreement_party_remove",

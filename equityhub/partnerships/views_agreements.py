@@ -33,6 +33,7 @@ from equityhub.partnerships.forms_agreements import (
     AgreementFilterForm,
     AgreementForm,
     DocumentForm,
+    PartyEditForm,
     PartyForm,
     RenewForm,
     TerminateForm,
@@ -195,6 +196,31 @@ def agreement_party_add(request: AuthenticatedHttpRequest, agreement_id: int) ->
             )
             return _redirect_to(agreement)
     return _detail(request, agreement, party_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_party_edit(request: AuthenticatedHttpRequest, party_id: int) -> HttpResponse:
+    party = selectors.get_party_for_user(request.user, party_id)
+    if not can_edit_agreement(request.user, party.agreement):
+        raise PermissionDenied
+    initial = {"role": party.role, "signatory": party.signatory, "signed_on": party.signed_on}
+    form = PartyEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_party(party=party, actor=request.user, **form.cleaned_data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s's part is saved.") % {"name": party.organization.name}
+            )
+            return _redirect_to(party.agreement)
+    return render(
+        request,
+        "partnerships/agreements/party_form.html",
+        {"form": form, "party": party, "agreement": party.agreement},
+    )
 
 
 @login_required

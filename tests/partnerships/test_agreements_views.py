@@ -555,3 +555,50 @@ def test_only_staff_delete_a_document(
 
     assert response.status_code == 302
     assert not AgreementDocument.objects.exists()
+
+
+def test_a_party_changes_its_role_and_signing_date_on_its_own_page(
+    partner: User, ours: Agreement, partner_org: Organization, client_for: Any
+) -> None:
+    party = ours.parties.get(organization=partner_org)
+    edit = url("agreement_party_edit", party.pk)
+    client = client_for(partner)
+
+    page = client.get(edit)
+    saved = client.post(edit, {"role": "Data provider", "signatory": "Dr. Ada Lee"})
+
+    assert page.status_code == 200 and partner_org.name in page.content.decode()
+    assert saved.status_code == 302
+    assert saved["Location"] == url("agreement_detail", ours.pk)
+    party.refresh_from_db()
+    assert (party.role, party.signatory, party.signed_on) == ("Data provider", "Dr. Ada Lee", None)
+    detail = client.get(url("agreement_detail", ours.pk)).content.decode()
+    assert edit in detail and "Data provider" in detail
+
+
+def test_a_party_form_with_a_future_signing_date_is_shown_again_with_the_reason(
+    partner: User, ours: Agreement, partner_org: Organization, client_for: Any
+) -> None:
+    party = ours.parties.get(organization=partner_org)
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+
+    response = client_for(partner).post(
+        url("agreement_party_edit", party.pk), {"role": "Recipient", "signed_on": future}
+    )
+
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.content.decode()
+    party.refresh_from_db()
+    assert party.role == ""
+
+
+def test_another_organizations_party_cannot_be_edited(
+    partner: User, theirs: Agreement, other_org: Organization, client_for: Any
+) -> None:
+    party = theirs.parties.get(organization=other_org)
+    client = client_for(partner)
+    assert client.get(url("agreement_party_edit", party.pk)).status_code == 404
+    assert client.post(url("agreement_party_edit", party.pk), {"role": "x"}).status_code == 404
+    assert client.get(url("agreement_party_edit", 2**63)).status_code == 404
+    party.refresh_from_db()
+    assert party.role == ""
