@@ -141,6 +141,7 @@ def _register_routers() -> None:
     from equityhub.partnerships.api_initiatives import (  # noqa: PLC0415
         router as initiatives_router,
     )
+    from equityhub.partnerships.api_lists import router as lists_router  # noqa: PLC0415
     from equityhub.partnerships.api_partners import router as partners_router  # noqa: PLC0415
     from equityhub.people.api import router as people_router  # noqa: PLC0415
     from equityhub.places.api import router as places_router  # noqa: PLC0415
@@ -154,6 +155,8 @@ def _register_routers() -> None:
     api.add_router("/surveys", surveys_router)
     api.add_router("", places_router)
     api.add_router("/consortium", partners_router)
+    # Before the initiatives: it serves the list paths' GET and POST (one router per path).
+    api.add_router("/consortium", lists_router)
     api.add_router("/consortium", initiatives_router)
     api.add_router("/consortium", agreements_router)
     api.add_router("/atlas", atlas_router)

@@ -30,7 +30,6 @@ from equityhub.partnerships import services_initiatives as services
 from equityhub.partnerships.access import (
     can_edit_initiative,
     can_report_on_initiative,
-    can_use_consortium,
     can_view_aggregates,
 )
 from equityhub.partnerships.models import (
@@ -794,53 +793,3 @@ def delete_value(request: ApiRequest, value_id: int) -> Any:
     value = selectors.get_metric_value_for_user(user, value_id)
     services.delete_metric_value(actor=user, value=value)
     return Status(204, None)
-
-
-# Controlled lists ----------------------------------------------------------------------------
-
-
-def _require_consortium(user: Any) -> None:
-    if not can_use_consortium(user):
-        raise NotAllowed(_("Only consortium staff, partners and leadership may read this."))
-
-
-@router.get(
-    "/focus-areas",
-    response={200: list[CodeLabelOut], **ERRORS},
-    summary="List focus areas",
-    description="Codes to send with an initiative; labels in the language of the request.",
-)
-def list_focus_areas(request: ApiRequest) -> Any:
-    _require_consortium(request.auth)
-    return [{"code": f.code, "label": f.label} for f in selectors.focus_areas()]
-
-
-@router.get(
-    "/populations",
-    response={200: list[CodeLabelOut], **ERRORS},
-    summary="List populations",
-    description="Codes to send with an initiative; labels in the language of the request.",
-)
-def list_populations(request: ApiRequest) -> Any:
-    _require_consortium(request.auth)
-    return [{"code": p.code, "label": p.label} for p in selectors.populations()]
-
-
-@router.get(
-    "/needs-priorities",
-    response={200: list[NeedsPriorityOut], **ERRORS},
-    summary="List community health needs assessment priorities",
-    description="Hospitals' CHNA priorities, newest assessment first; ids to link initiatives.",
-)
-def list_needs_priorities(request: ApiRequest) -> Any:
-    _require_consortium(request.auth)
-    return [
-        {
-            "id": p.pk,
-            "organization": _org(p.organization),
-            "year": p.year,
-            "title": p.title,
-            "url": p.url,
-        }
-        for p in selectors.needs_priorities()
-    ]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from equityhub.partnerships import urls_agreements, urls_initiatives, urls_partners, views_home
+from equityhub.partnerships import (
+    urls_agreements,
+    urls_initiatives,
+    urls_lists,
+    urls_partners,
+    views_home,
+)
 
 app_name = "partnerships"
 urlpatterns = [
@@ -12,4 +18,5 @@ urlpatterns = [
     *urls_partners.urlpatterns,
     *urls_initiatives.urlpatterns,
     *urls_agreements.urlpatterns,
+    *urls_lists.urlpatterns,
 ]

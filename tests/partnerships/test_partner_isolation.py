@@ -35,9 +35,11 @@ from equityhub.partnerships.models import (
     MeetingAttendance,
     Metric,
     MetricValue,
+    NeedsPriority,
 )
 from equityhub.people.models import Organization
 from tests.factories import OrganizationFactory
+from tests.partnerships.conftest import focus, population
 
 SECRET = "Zanzibar"  # appears only in the other organization's records
 
@@ -109,6 +111,12 @@ def theirs(
         "meeting_id": meeting.pk,
         "attendance_id": attendance.pk,
         "item_id": item.pk,
+        # The consortium's shared lists: staff keep them, a partner changes none (403).
+        "focus_area_id": focus("food_access").pk,
+        "population_id": population("latino").pk,
+        "priority_id": NeedsPriority.objects.create(
+            organization=other_org, year=2024, title=f"{SECRET} priority"
+        ).pk,
     }
 
 
