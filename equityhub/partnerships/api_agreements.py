@@ -117,7 +117,9 @@ class ActionItemOut(Schema):
     owner_organization_id: int
     owner_organization_name: str
     owner_name: str
-    owner_person_id: int | None
+    owner_person_id: int | None = Field(
+        description="The owner's registry record: office staff only (null for anyone else)."
+    )
     due_on: dt.date
     status: ActionItem.Status
     completed_on: dt.date | None
@@ -241,7 +243,10 @@ class MeetingIn(Schema):
 
     title: PlainText = Field(min_length=1, max_length=200)
     starts_at: dt.datetime = Field(
-        description="Without a UTC offset, read in the office's time zone (settings.TIME_ZONE)."
+        description=(
+            "Without a UTC offset, read in the office's time zone (settings.TIME_ZONE). "
+            "Between 1900-01-01 and 2100-12-31 in that zone (422 otherwise)."
+        )
     )
     location: PlainText = Field("", max_length=200)
     agenda: PlainText = Field("", max_length=50000)
@@ -273,7 +278,7 @@ class ActionItemIn(Schema):
     owner_organization_id: Id
     owner_name: PlainText = Field(min_length=1, max_length=200)
     owner_person_id: Id | None = Field(None, description="The owner's registry record, if any.")
-    due_on: dt.date = Field(description="Not before the meeting's day.")
+    due_on: dt.date = Field(description="Not before the meeting's day, nor after 2100-12-31.")
 
 
 class ActionItemPatch(Schema):
@@ -391,7 +396,8 @@ def _document_out(document: AgreementDocument) -> dict[str, Any]:
     }
 
 
-def _item_out(item: ActionItem, today: dt.date | None = None) -> dict[str, Any]:
+def _item_out(item: ActionItem, *, staff: bool, today: dt.date | None = None) -> dict[str, Any]:
+    """`staff`: whether the caller is office staff; only they see the owner's registry id."""
     today = today or timezone.localdate()
     return {
         "id": item.pk,
@@ -401,7 +407,7 @@ def _item_out(item: ActionItem, today: dt.date | None = None) -> dict[str, Any]:
         "owner_organization_id": item.owner_organization_id,
         "owner_organization_name": item.owner_organization.name,
         "owner_name": item.owner_name,
-        "owner_person_id": item.owner_person_id,
+        "owner_person_id": item.owner_person_id if staff else None,
         "due_on": item.due_on,
         "status": item.status,
         "completed_on": item.completed_on,
@@ -411,6 +417,7 @@ def _item_out(item: ActionItem, today: dt.date | None = None) -> dict[str, Any]:
 
 def _meeting_out(user: Any, meeting: Meeting) -> dict[str, Any]:
     today = timezone.localdate()
+    staff = is_consortium_staff(user)
     return {
         "id": meeting.pk,
         "title": meeting.title,
@@ -429,12 +436,16 @@ def _meeting_out(user: Any, meeting: Meeting) -> dict[str, Any]:
             for row in meeting_selectors.attendance_for_user(user, meeting)
         ],
         "action_items": [
-            _item_out(item, today) for item in meeting_selectors.meeting_action_items(user, meeting)
+            _item_out(item, staff=staff, today=today)
+            for item in meeting_selectors.meeting_action_items(user, meeting)
         ],
     }
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
+    """A client's time: one without a UTC offset is read in the office's time zone. Attaching
+    the zone converts nothing, so it cannot overflow near year 1 or 9999; the range is the
+    service's to check (422)."""
     if timezone.is_naive(value):
         return timezone.make_aware(value, timezone.get_default_timezone())
     return value
@@ -842,7 +853,13 @@ def add_action_item(request: ApiRequest, meeting_id: int, payload: ActionItemIn)
         owner_person=person,
         due_on=payload.due_on,
     )
-    return Status(201, _item_out(meeting_selectors.action_items_for_user(user).get(pk=item.pk)))
+    return Status(
+        201,
+        _item_out(
+            meeting_selectors.action_items_for_user(user).get(pk=item.pk),
+            staff=is_consortium_staff(user),
+        ),
+    )
 
 
 # Action items --------------------------------------------------------------------------------
@@ -864,10 +881,11 @@ def list_action_items(request: ApiRequest, query: Query[ActionItemQuery]) -> Any
     if query.organization_id is not None:
         items = items.filter(owner_organization_id=query.organization_id)
     today = timezone.localdate()
+    staff = is_consortium_staff(user)
     return _page(
         items.order_by("due_on", "meeting__starts_at", "pk"),
         query,
-        lambda item: _item_out(item, today),
+        lambda item: _item_out(item, staff=staff, today=today),
     )
 
 
@@ -907,4 +925,7 @@ def update_action_item(request: ApiRequest, item_id: int, payload: ActionItemPat
             services_meetings.reopen_action_item(item=item, actor=user)
         elif status == ActionItem.Status.DROPPED:
             services_meetings.drop_action_item(item=item, actor=user)
-    return _item_out(meeting_selectors.action_items_for_user(user).get(pk=item.pk))
+    return _item_out(
+        meeting_selectors.action_items_for_user(user).get(pk=item.pk),
+        staff=is_consortium_staff(user),
+    )

@@ -31,6 +31,7 @@ from equityhub.partnerships.access import (
     can_edit_initiative,
     can_report_on_initiative,
     can_view_aggregates,
+    is_consortium_staff,
 )
 from equityhub.partnerships.models import (
     FocusArea,
@@ -50,7 +51,8 @@ router = Router(tags=["consortium"])
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
 MAX_CODES = 100
-Code = Annotated[str, Field(min_length=1, max_length=60)]
+# Codes go into queries: control characters (NUL breaks PostgreSQL) are a 422, never a 500.
+Code = Annotated[PlainText, Field(min_length=1, max_length=60)]
 
 
 # Schemas: answers ----------------------------------------------------------------------------
@@ -155,7 +157,8 @@ class InitiativeOut(InitiativeSummaryOut):
     overlaps: list[OverlapOut] = Field(
         description=(
             "Coordination suggestions: other leads' open initiatives with a shared focus area "
-            "in a shared area. Of one you may not read only its title and lead are given."
+            "in a shared area, for staff and the lead's users (empty for a participating "
+            "organization). Of one you may not read only its title and lead are given."
         )
     )
     can_edit: bool = Field(description="You may change details, partners and metrics.")
@@ -229,9 +232,9 @@ class RollupOut(Schema):
 
 
 class InitiativeQuery(Schema):
-    focus_area: str = Field("", max_length=60, description="A focus area code.")
+    focus_area: PlainText = Field("", max_length=60, description="A focus area code.")
     status: Initiative.Status | None = None
-    area: str = Field("", max_length=40, description="An area code, e.g. a ZIP code.")
+    area: PlainText = Field("", max_length=40, description="An area code, e.g. a ZIP code.")
     lead_organization_id: Id | None = None
     limit: int = Field(PAGE_SIZE, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
@@ -405,6 +408,14 @@ def _overlap_out(overlap: selectors.Overlap) -> dict[str, Any]:
     }
 
 
+def _coordination_suggestions(user: Any, initiative: Initiative) -> list[selectors.Overlap]:
+    """For the two leads (and staff, who may edit any) only: a participating organization hears
+    nothing of other leads' initiatives."""
+    if not (is_consortium_staff(user) or can_edit_initiative(user, initiative)):
+        return []
+    return selectors.overlapping_initiatives(initiative, for_user=user)
+
+
 def _initiative_out(user: Any, initiative_id: int) -> dict[str, Any]:
     initiative = selectors.get_initiative_for_user(user, initiative_id)
     return {
@@ -427,9 +438,7 @@ def _initiative_out(user: Any, initiative_id: int) -> dict[str, Any]:
             _metric_out(m)
             for m in Metric.objects.filter(initiative=initiative).order_by("-is_active", "name")
         ],
-        "overlaps": [
-            _overlap_out(o) for o in selectors.overlapping_initiatives(initiative, for_user=user)
-        ],
+        "overlaps": [_overlap_out(o) for o in _coordination_suggestions(user, initiative)],
         "can_edit": can_edit_initiative(user, initiative),
         "can_report": can_report_on_initiative(user, initiative),
         "created_at": initiative.created_at,

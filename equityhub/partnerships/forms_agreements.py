@@ -4,6 +4,7 @@ office's time zone (settings.TIME_ZONE)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from equityhub.core.forms import IdMultipleChoiceField
 from equityhub.partnerships.access import initiatives_for_user, partner_organization_ids
 from equityhub.partnerships.models import ActionItem, Agreement, Initiative, MeetingAttendance
 from equityhub.partnerships.services_agreements import document_max_bytes
@@ -110,7 +112,7 @@ class AgreementForm(forms.Form):
             "90 and 30 days before."
         ),
     )
-    parties = forms.ModelMultipleChoiceField(
+    parties = IdMultipleChoiceField(
         label=_("Parties"),
         queryset=Organization.objects.none(),
         widget=forms.SelectMultiple(attrs=SELECT),
@@ -309,17 +311,28 @@ class ActionItemForm(forms.Form):
 
 
 class ActionItemEditForm(forms.Form):
-    """Office staff: owner and due date of one item."""
+    """Office staff: owner and due date of one item.
 
-    owner_organization = forms.ModelChoiceField(
+    A list shows one of these per row, so the organizations to choose from are read once per
+    request (`active_organizations()`, evaluated) and shared by every row's form; an item owned
+    by an organization that is no longer active keeps its owner selectable (it comes with the
+    item, from `select_related`)."""
+
+    owner_organization = forms.TypedChoiceField(
         label=_("Owner's organization"),
-        queryset=Organization.objects.none(),
+        coerce=int,
         widget=forms.Select(attrs=SELECT),
     )
     owner_name = forms.CharField(label=_("Owner"), max_length=200)
     due_on = forms.DateField(label=_("Due on"), widget=DateInput())
 
-    def __init__(self, *args: Any, item: ActionItem, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        item: ActionItem,
+        organizations: Sequence[Organization],
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("prefix", f"edit-{item.pk}")
         kwargs.setdefault(
             "initial",
@@ -330,10 +343,14 @@ class ActionItemEditForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        choices = Organization.objects.filter(
-            Q(is_active=True) | Q(pk=item.owner_organization_id)
-        ).order_by("name")
-        self.fields["owner_organization"].queryset = choices  # type: ignore[attr-defined]  # a ModelChoiceField
+        choices = list(organizations)
+        if all(org.pk != item.owner_organization_id for org in choices):
+            choices = sorted([*choices, item.owner_organization], key=lambda org: org.name)
+        self._organizations = {org.pk: org for org in choices}
+        self.fields["owner_organization"].choices = [(org.pk, org.name) for org in choices]  # type: ignore[attr-defined]  # a ChoiceField
+
+    def clean_owner_organization(self) -> Organization:
+        return self._organizations[self.cleaned_data["owner_organization"]]
 
 
 class ActionItemFilterForm(forms.Form):

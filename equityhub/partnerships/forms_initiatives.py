@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from equityhub.core.forms import IdMultipleChoiceField
 from equityhub.partnerships import selectors_initiatives as selectors
 from equityhub.partnerships.access import initiatives_for_user
 from equityhub.partnerships.models import Initiative, InitiativePartner, Metric
@@ -33,12 +34,12 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AreaChoiceField(forms.ModelMultipleChoiceField[Area]):
+class AreaChoiceField(IdMultipleChoiceField[Area]):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj)
 
 
-class FocusChoiceField(forms.ModelMultipleChoiceField[Any]):
+class FocusChoiceField(IdMultipleChoiceField[Any]):
     """Focus areas or populations, by their translated label."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -144,7 +145,7 @@ class InitiativeForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
         help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."),
     )
-    needs_priorities = forms.ModelMultipleChoiceField(
+    needs_priorities = IdMultipleChoiceField(
         label=_("Community health needs assessment priorities"),
         queryset=selectors.needs_priorities(),
         required=False,

@@ -109,6 +109,7 @@ Sort = Literal[
 ]
 SORTS: Final[tuple[Sort, ...]] = get_args(Sort)
 ELSEWHERE: Final = "elsewhere"
+FOCUS_CODE_LENGTH: Final = FocusArea._meta.get_field("code").max_length or 40
 
 K = TypeVar("K", bound=Hashable)
 
@@ -1014,6 +1015,10 @@ def sort_or_default(value: object) -> Sort:
 
 
 def focus_area_or_none(code: object) -> FocusArea | None:
-    if not code or not isinstance(code, str):
+    """The focus area of that code; None for anything else, without a query for what cannot
+    be a code (too long, or with control characters, which PostgreSQL refuses in text)."""
+    if not code or not isinstance(code, str) or len(code) > FOCUS_CODE_LENGTH:
+        return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in code):
         return None
     return FocusArea.objects.filter(code=code).first()

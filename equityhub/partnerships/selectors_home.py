@@ -13,6 +13,7 @@ from equityhub.partnerships.models import ActionItem, Agreement, Initiative, Mem
 from equityhub.partnerships.selectors_agreements import agreements_due_for_renewal, days_left
 from equityhub.partnerships.selectors_initiatives import overlaps_for_user
 from equityhub.partnerships.selectors_meetings import open_action_items_for_user
+from equityhub.partnerships.selectors_partners import current_q
 from equityhub.people.models import Organization
 
 LIST_LIMIT = 8
@@ -45,7 +46,8 @@ def home_for_user(user: Any) -> Home:
     agreements_due = agreements_due_for_renewal(user, within_days=90)
     action_items = open_action_items_for_user(user)
     home.counts = {
-        "members": Membership.objects.filter(left_on__isnull=True).count() if staff else 0,
+        # Current partners only: a membership dated to begin later is not one yet.
+        "members": Membership.objects.filter(current_q()).count() if staff else 0,
         "initiatives": initiatives.exclude(status=Initiative.Status.COMPLETED).count(),
         "agreements_due": agreements_due.count(),
         "action_items": action_items.count(),

@@ -8,6 +8,7 @@ organization's partner user, a member, an outsider), exactly as for an id that d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -23,7 +24,7 @@ from equityhub.partnerships.models import (
     InitiativePartner,
     Membership,
 )
-from equityhub.people.models import Organization
+from equityhub.people.models import Organization, Person
 from equityhub.people.selectors import valid_id
 
 
@@ -159,3 +160,18 @@ def organizations_without_membership() -> QuerySet[Organization]:
     return Organization.objects.filter(consortium_membership__isnull=True, is_active=True).order_by(
         "name"
     )
+
+
+def user_labels(viewer: Any, users: Iterable[Any]) -> dict[int, str]:
+    """How the people who recorded shared records (an agreement, a document, a metric value)
+    are named to `viewer`: their e-mail address for office staff; for anyone else their name in
+    the registry, never their address (a partner reads records another organization's staff
+    wrote). One query."""
+    found = {user.pk: user for user in users if user is not None}
+    if access.is_consortium_staff(viewer):
+        return {pk: user.email for pk, user in found.items()}
+    people = Person.objects.filter(user_id__in=list(found)).only(
+        "user_id", "given_name", "family_name", "preferred_name"
+    )
+    names = {person.user_id: person.display_name for person in people}
+    return {pk: names.get(pk, "") for pk in found}

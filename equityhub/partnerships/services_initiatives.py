@@ -89,6 +89,7 @@ VALUE_FIELDS = ["metric_id", "period_start", "period_end", "area_id", "value", "
 MAX_VALUE = 2_147_483_647  # a PositiveIntegerField on every database
 MAX_NOTE = 2000
 MAX_PERIOD = relativedelta(years=1)
+MIN_PERIOD_YEAR = 1900
 
 
 def _clean(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
@@ -226,12 +227,33 @@ def create_initiative(
     return initiative
 
 
+def _refresh(target: models.Model, source: models.Model, fields: Iterable[str]) -> None:
+    """Let the caller's object follow what was written."""
+    for field in fields:
+        setattr(target, field, getattr(source, field))
+
+
+def _refresh_initiative(target: Initiative, source: Initiative, sets: Iterable[str]) -> None:
+    _refresh(target, source, [*INITIATIVE_FIELDS, "updated_at"])
+    lead = Initiative._meta.get_field("lead_organization")
+    if lead.is_cached(source):
+        target.lead_organization = source.lead_organization
+    # The caller's prefetched sets are stale once replaced (Django drops them only on the
+    # object whose manager wrote).
+    prefetched = getattr(target, "_prefetched_objects_cache", {})
+    for name in sets:
+        prefetched.pop(name, None)
+
+
 @transaction.atomic
 def update_initiative(*, actor: Any, initiative: Initiative, **changes: Any) -> Initiative:
     """Change an initiative's details, lead or sets (each set is replaced as given).
 
     Only staff may move an initiative out of COMPLETED; a partner user may hand the lead only to
     another of their own organizations, and never to an organization already taking part.
+
+    The row is read again once locked and only the fields given change, so two people changing
+    different fields at once both keep their change; `initiative` follows what was written.
 
     Side effects, in order: the row and the changed sets, an audit entry
     `partnerships.initiative.updated` with the old and new values of what changed.
@@ -241,10 +263,12 @@ def update_initiative(*, actor: Any, initiative: Initiative, **changes: Any) -> 
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ServiceError(_("Unknown field: %(f)s") % {"f": sorted(unknown)[0]})
-    _lock(Initiative, initiative.pk)
-    before = _full_snapshot(initiative)
+    fresh = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if not can_edit_initiative(actor, fresh):  # the lead changed meanwhile
+        raise NotAllowed(_("You may not change this initiative."))
+    before = _full_snapshot(fresh)
     if "status" in changes and (
-        initiative.status == S.COMPLETED
+        fresh.status == S.COMPLETED
         and changes["status"] != S.COMPLETED
         and not is_consortium_staff(actor)
     ):
@@ -252,9 +276,9 @@ def update_initiative(*, actor: Any, initiative: Initiative, **changes: Any) -> 
     lead = changes.get("lead_organization")
     if lead is not None and not isinstance(lead, Organization):
         raise ServiceError(_("Unknown organization."), field="lead_organization")
-    if lead is not None and lead.pk != initiative.lead_organization_id:
+    if lead is not None and lead.pk != fresh.lead_organization_id:
         _require_may_lead(actor, lead)
-        if InitiativePartner.objects.filter(initiative=initiative, organization=lead).exists():
+        if InitiativePartner.objects.filter(initiative=fresh, organization=lead).exists():
             raise Conflict(
                 _("%(org)s already takes part in this initiative; remove it as a partner first.")
                 % {"org": lead},
@@ -266,15 +290,16 @@ def update_initiative(*, actor: Any, initiative: Initiative, **changes: Any) -> 
     for field, value in changes.items():
         if field in ("summary", "funding_source", "website") and isinstance(value, str):
             value = value.strip()  # noqa: PLW2901 - the stored form of the value
-        setattr(initiative, field, value)
-    _check_initiative(initiative)
-    initiative.save()
+        setattr(fresh, field, value)
+    _check_initiative(fresh)
+    fresh.save()
     for name, items in sets.items():
-        getattr(initiative, name).set(items)
-    changed = diff(before, _full_snapshot(initiative))
+        getattr(fresh, name).set(items)
+    changed = diff(before, _full_snapshot(fresh))
     if changed:
-        record("partnerships.initiative.updated", actor=actor, obj=initiative, changes=changed)
-    return initiative
+        record("partnerships.initiative.updated", actor=actor, obj=fresh, changes=changed)
+    _refresh_initiative(initiative, fresh, sets)
+    return fresh
 
 
 @transaction.atomic
@@ -415,6 +440,10 @@ def update_metric(*, actor: Any, metric: Metric, **changes: Any) -> Metric:
     """Change a metric's name, kind, whether it counts people, description or whether it is
     still reported. A new kind without `counts_people` takes that kind's default.
 
+    The row is read again once its initiative is locked and only the fields given change, so
+    two people changing different fields at once both keep their change; `metric` follows what
+    was written.
+
     Side effects, in order: the row, an audit entry `partnerships.metric.updated` with the old
     and new values of what changed.
     """
@@ -424,17 +453,19 @@ def update_metric(*, actor: Any, metric: Metric, **changes: Any) -> Metric:
     if unknown:
         raise ServiceError(_("Unknown field: %(f)s") % {"f": sorted(unknown)[0]})
     _lock(Initiative, metric.initiative_id)
-    before = snapshot(metric, METRIC_FIELDS)
-    if "kind" in changes and changes["kind"] != metric.kind and "counts_people" not in changes:
+    fresh = Metric.objects.select_for_update().get(pk=metric.pk)
+    before = snapshot(fresh, METRIC_FIELDS)
+    if "kind" in changes and changes["kind"] != fresh.kind and "counts_people" not in changes:
         changes["counts_people"] = default_counts_people(changes["kind"])
     for field, value in changes.items():
-        setattr(metric, field, value)
-    _check_metric(metric)
-    metric.save()
-    changed = diff(before, snapshot(metric, METRIC_FIELDS))
+        setattr(fresh, field, value)
+    _check_metric(fresh)
+    fresh.save()
+    changed = diff(before, snapshot(fresh, METRIC_FIELDS))
     if changed:
-        record("partnerships.metric.updated", actor=actor, obj=metric, changes=changed)
-    return metric
+        record("partnerships.metric.updated", actor=actor, obj=fresh, changes=changed)
+    _refresh(metric, fresh, METRIC_FIELDS)
+    return fresh
 
 
 @transaction.atomic
@@ -462,14 +493,30 @@ def deactivate_metric(*, actor: Any, metric: Metric) -> Metric:
 
 
 def _check_period(period_start: dt.date, period_end: dt.date) -> None:
-    if period_end < period_start:
-        raise ServiceError(_("The period cannot end before it starts."), field="period_end")
-    if period_end >= period_start + MAX_PERIOD:
-        raise ServiceError(_("A reporting period is at most one year long."), field="period_end")
+    # The checks that need no date arithmetic come first: `period_start + a year` overflows
+    # past year 9999, and no period in the far future or past gets that far.
+    for field, day in (("period_start", period_start), ("period_end", period_end)):
+        if not isinstance(day, dt.date):
+            raise ServiceError(_("Give the period's dates."), field=field)
+        if day.year < MIN_PERIOD_YEAR:
+            raise ServiceError(
+                _("A period cannot begin or end before %(year)d.") % {"year": MIN_PERIOD_YEAR},
+                field=field,
+            )
     if period_start > timezone.localdate():
         raise ServiceError(
             _("The period has not started yet; report it once it has."), field="period_start"
         )
+    if period_end < period_start:
+        raise ServiceError(_("The period cannot end before it starts."), field="period_end")
+    if (period_end - period_start).days >= _max_period_days(period_start):
+        raise ServiceError(_("A reporting period is at most one year long."), field="period_end")
+
+
+def _max_period_days(period_start: dt.date) -> int:
+    """Days from the start to the same day a year later (365 or 366). The start is not in the
+    future (checked first), so the addition stays within the calendar."""
+    return ((period_start + MAX_PERIOD) - period_start).days
 
 
 def _check_value(value: Any) -> int:

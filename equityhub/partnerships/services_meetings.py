@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from equityhub.audit.services import diff, record, snapshot
@@ -37,6 +37,11 @@ ACTION_ITEM_FIELDS: Final = [
 ITEM_EDITABLE: Final = frozenset(
     {"description", "owner_organization", "owner_name", "owner_person", "due_on"}
 )
+# The days a meeting, a due date or a completion date may fall on, in the office's time zone.
+# Beyond them a date is a typo; near year 1 or 9999 it cannot even be converted to UTC and
+# stored (OverflowError), or read back on PostgreSQL.
+FIRST_DAY: Final = dt.date(1900, 1, 1)
+LAST_DAY: Final = dt.date(2100, 12, 31)
 
 
 def _clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
@@ -64,6 +69,10 @@ def meeting_day(meeting: Meeting) -> dt.date:
     return timezone.localtime(meeting.starts_at).date()
 
 
+def _day(value: dt.date) -> str:
+    return formats.date_format(value, "DATE_FORMAT")
+
+
 def _check_starts_at(starts_at: Any) -> None:
     if not isinstance(starts_at, dt.datetime):
         raise ServiceError(_("Give the date and time the meeting starts."), field="starts_at")
@@ -71,6 +80,18 @@ def _check_starts_at(starts_at: Any) -> None:
         raise ServiceError(
             _("Give the start time with its time zone."),
             field="starts_at",
+        )
+    # Compared as aware datetimes (exact, whatever the offsets), never converted: converting
+    # 9999-12-31T23:59-12:00 to UTC or local time is what overflows.
+    office = timezone.get_default_timezone()
+    first = dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=office)
+    after_last = dt.datetime.combine(LAST_DAY + dt.timedelta(days=1), dt.time.min, tzinfo=office)
+    if not first <= starts_at < after_last:
+        raise ServiceError(
+            _("The meeting must start between %(first)s and %(last)s.")
+            % {"first": _day(FIRST_DAY), "last": _day(LAST_DAY)},
+            field="starts_at",
+            code="out_of_range",
         )
 
 
@@ -217,6 +238,12 @@ def _check_due(meeting: Meeting, due_on: dt.date | None) -> None:
         raise ServiceError(
             _("An action item cannot be due before the meeting that decided it."),
             field="due_on",
+        )
+    if due_on > LAST_DAY:
+        raise ServiceError(
+            _("The due date must be on or before %(last)s.") % {"last": _day(LAST_DAY)},
+            field="due_on",
+            code="out_of_range",
         )
 
 

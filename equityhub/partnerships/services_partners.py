@@ -22,10 +22,10 @@ from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from equityhub.accounts.models import Role, RoleAssignment, User
@@ -104,6 +104,11 @@ def _clean(obj: Any, *, exclude: list[str]) -> None:
         ) from None
 
 
+def _day(value: dt.date) -> str:
+    """A date as people read it, in the current language."""
+    return formats.date_format(value, "DATE_FORMAT")
+
+
 def _check_dates(joined_on: dt.date | None, left_on: dt.date | None) -> None:
     if joined_on is None:
         raise ServiceError(_("Enter the date the partner joined."), field="joined_on")
@@ -111,19 +116,19 @@ def _check_dates(joined_on: dt.date | None, left_on: dt.date | None) -> None:
     if not EARLIEST <= joined_on <= latest:
         raise ServiceError(
             _("The joining date must be between %(first)s and %(last)s.")
-            % {"first": EARLIEST.isoformat(), "last": latest.isoformat()},
+            % {"first": _day(EARLIEST), "last": _day(latest)},
             field="joined_on",
         )
     if left_on is not None:
         if left_on < joined_on:
             raise ServiceError(
                 _("A membership cannot end (%(left)s) before it began (%(joined)s).")
-                % {"left": left_on.isoformat(), "joined": joined_on.isoformat()},
+                % {"left": _day(left_on), "joined": _day(joined_on)},
                 field="left_on",
             )
         if left_on > latest:
             raise ServiceError(
-                _("The end date must be on or before %(last)s.") % {"last": latest.isoformat()},
+                _("The end date must be on or before %(last)s.") % {"last": _day(latest)},
                 field="left_on",
             )
 
@@ -136,6 +141,17 @@ def _membership_of(organization: Organization) -> Membership:
             _("%(organization)s is not a consortium partner.") % {"organization": organization},
             field="organization",
         ) from None
+
+
+def _locked_contact(pk: int) -> Contact:
+    """The contact, its row locked for the rest of the transaction. Only its own row: the
+    login is a nullable join, which PostgreSQL cannot lock ("FOR UPDATE cannot be applied to
+    the nullable side of an outer join")."""
+    return (
+        Contact.objects.select_for_update(of=("self",))
+        .select_related("organization", "user")
+        .get(pk=pk)
+    )
 
 
 def _email_taken(organization_id: int, email: str, *, exclude_pk: int | None = None) -> bool:
@@ -151,6 +167,16 @@ def _duplicate_email(email: str) -> Conflict:
         % {"email": email},
         field="email",
     )
+
+
+def _save_contact(contact: Contact) -> None:
+    """Save, turning the unique (organization, address) constraint into the same Conflict as
+    the check before it: the backstop for a writer that did not take the membership lock."""
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        raise _duplicate_email(contact.email) from None
 
 
 # -- memberships --------------------------------------------------------------------------------
@@ -274,7 +300,7 @@ def end_membership(
     if membership.left_on is not None:
         raise Conflict(
             _("This membership already ends on %(date)s; change the date on the edit page.")
-            % {"date": membership.left_on.isoformat()},
+            % {"date": _day(membership.left_on)},
             field="left_on",
         )
     reason = reason.strip()
@@ -326,7 +352,7 @@ def create_contact(
     _clean(contact, exclude=["organization", "user"])
     if _email_taken(organization.pk, contact.email):
         raise _duplicate_email(contact.email)
-    contact.save()
+    _save_contact(contact)
     record(
         "partnerships.contact.created",
         actor=actor,
@@ -347,11 +373,7 @@ def update_contact(*, contact: Contact, actor: Any, **changes: Any) -> Contact:
     unknown = set(changes) - CONTACT_EDITABLE
     if unknown:
         raise ServiceError(_("Unknown field: %(field)s.") % {"field": sorted(unknown)[0]})
-    contact = (
-        Contact.objects.select_for_update()
-        .select_related("organization", "user")
-        .get(pk=contact.pk)
-    )
+    contact = _locked_contact(contact.pk)
     before = snapshot(contact, CONTACT_FIELDS)
     for field, value in changes.items():
         setattr(
@@ -368,13 +390,16 @@ def update_contact(*, contact: Contact, actor: Any, **changes: Any) -> Contact:
             % {"name": contact.name, "email": before["email"]},
             field="email",
         )
-    if email_changed and _email_taken(
-        contact.organization_id, contact.email, exclude_pk=contact.pk
-    ):
-        raise _duplicate_email(contact.email)
+    if email_changed:
+        # The lock create_contact takes, so that adding a contact and moving another to the
+        # same address wait for each other instead of both passing the check (contact row,
+        # then membership row: the order invite_contact takes them in).
+        _membership_of(contact.organization)
+        if _email_taken(contact.organization_id, contact.email, exclude_pk=contact.pk):
+            raise _duplicate_email(contact.email)
     changed = diff(before, snapshot(contact, CONTACT_FIELDS))
     if changed:
-        contact.save()
+        _save_contact(contact)
         record("partnerships.contact.updated", actor=actor, obj=contact, changes=changed)
     return contact
 
@@ -387,11 +412,7 @@ def deactivate_contact(*, contact: Contact, actor: Any) -> Contact:
     Contact.is_active; audit `partnerships.contact.deactivated`.
     """
     _require_editor(actor, contact.organization)
-    contact = (
-        Contact.objects.select_for_update()
-        .select_related("organization", "user")
-        .get(pk=contact.pk)
-    )
+    contact = _locked_contact(contact.pk)
     if not contact.is_active:
         raise Conflict(_("%(name)s is already inactive.") % {"name": contact.name})
     if contact.user_id is not None:
@@ -423,22 +444,44 @@ def _is_current(assignment: RoleAssignment) -> bool:
     return RoleAssignment.objects.current().filter(pk=assignment.pk).exists()
 
 
+def _login_for(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email).first()
+
+
+def _existing_login(user: User, email: str) -> tuple[User, bool]:
+    if not user.is_active:
+        raise Conflict(
+            _("The account for %(email)s is disabled; ask the office to enable it first.")
+            % {"email": email},
+            field="email",
+        )
+    return user, False
+
+
 def _portal_user(contact: Contact, language: str) -> tuple[User, bool]:
     """The login for the contact's e-mail address, created (verified address, no usable
     password) when there is none. Returns the user and whether it is new."""
-    user = User.objects.filter(email__iexact=contact.email).first()
+    user = _login_for(contact.email)
     if user is not None:
-        if not user.is_active:
+        return _existing_login(user, contact.email)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(contact.email, password=None, language=language)
+            # The invitation is sent to this address and its link is the only way in, so
+            # following it proves the address: it is verified from the start.
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    except IntegrityError:
+        # Another invitation to the same address (another organization's contact: this one is
+        # locked) created the login after the look-up above; the unique index waited for it
+        # to commit, so it can be read now. Use it, as if it had been there all along.
+        found = _login_for(contact.email)
+        if found is None:
             raise Conflict(
-                _("The account for %(email)s is disabled; ask the office to enable it first.")
+                _("Another invitation to %(email)s is under way; try again in a moment.")
                 % {"email": contact.email},
                 field="email",
-            )
-        return user, False
-    user = User.objects.create_user(contact.email, password=None, language=language)
-    # The invitation is sent to this address and its link is the only way in, so following
-    # it proves the address: it is verified from the start.
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+            ) from None
+        return _existing_login(found, contact.email)
     record(
         "accounts.user.created",
         actor=None,
@@ -508,11 +551,7 @@ def invite_contact(*, contact: Contact, actor: Any, language: str | None = None)
     link to set a password, or, for a user with a staff role, a note to sign in as usual.
     """
     _require_editor(actor, contact.organization)
-    contact = (
-        Contact.objects.select_for_update()
-        .select_related("organization", "user")
-        .get(pk=contact.pk)
-    )
+    contact = _locked_contact(contact.pk)
     if not contact.is_active:
         raise Conflict(
             _("%(name)s is inactive: an inactive contact cannot be invited.")
@@ -522,7 +561,7 @@ def invite_contact(*, contact: Contact, actor: Any, language: str | None = None)
     if membership.left_on is not None and membership.left_on < timezone.localdate():
         raise Conflict(
             _("%(organization)s left the consortium on %(date)s.")
-            % {"organization": contact.organization, "date": membership.left_on.isoformat()}
+            % {"organization": contact.organization, "date": _day(membership.left_on)}
         )
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     resent = contact.user_id is not None
@@ -571,11 +610,7 @@ def revoke_contact_access(*, contact: Contact, actor: Any) -> Contact:
     Contact.user and Contact.invited_at cleared; audit `partnerships.contact.access_revoked`.
     """
     _require_editor(actor, contact.organization)
-    contact = (
-        Contact.objects.select_for_update()
-        .select_related("organization", "user")
-        .get(pk=contact.pk)
-    )
+    contact = _locked_contact(contact.pk)
     user = contact.user
     if user is None:
         raise Conflict(_("%(name)s has no portal access.") % {"name": contact.name})

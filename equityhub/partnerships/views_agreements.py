@@ -39,6 +39,7 @@ from equityhub.partnerships.forms_agreements import (
     TerminateForm,
 )
 from equityhub.partnerships.models import Agreement, AgreementDocument
+from equityhub.partnerships.selectors_partners import user_labels
 
 A = Agreement.Status
 
@@ -155,10 +156,15 @@ def _detail(
     document_form: DocumentForm | None = None,
 ) -> HttpResponse:
     user = request.user
+    documents = list(selectors.documents_of(agreement))
+    labels = user_labels(user, [agreement.created_by, *(d.uploaded_by for d in documents)])
+    for document in documents:
+        document.uploaded_by_label = labels.get(document.uploaded_by_id or 0, "")  # type: ignore[attr-defined]
     context = {
         "agreement": agreement,
+        "created_by_label": labels.get(agreement.created_by_id or 0, ""),
         "parties": list(agreement.parties.all()),
-        "documents": selectors.documents_of(agreement),
+        "documents": documents,
         "days_left": selectors.days_left(agreement),
         "window": selectors.RENEWAL_WINDOW_DAYS,
         "can_edit": can_edit_agreement(user, agreement),

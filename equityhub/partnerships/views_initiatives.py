@@ -48,6 +48,7 @@ from equityhub.partnerships.forms_initiatives import (
     RollupForm,
 )
 from equityhub.partnerships.models import Initiative, Metric
+from equityhub.partnerships.selectors_partners import user_labels
 
 PAGE_SIZE = 25
 
@@ -138,11 +139,14 @@ def _render_detail(
     can_edit = can_edit_initiative(user, initiative)
     if can_edit and partner_form is None:
         partner_form = PartnerForm(initiative=initiative)
+    # Coordination suggestions are for the two leads (and staff, who may edit any): a
+    # participating organization hears nothing of other leads' initiatives.
+    overlaps = selectors.overlapping_initiatives(initiative, for_user=user) if can_edit else []
     context = {
         "initiative": initiative,
         "partners": list(initiative.partners.all()),
         "metrics": list(selectors.metrics_of(initiative)),
-        "overlaps": selectors.overlapping_initiatives(initiative, for_user=user),
+        "overlaps": overlaps,
         "can_edit": can_edit,
         "can_report": can_report_on_initiative(user, initiative),
         "partner_form": partner_form if can_edit else None,
@@ -321,12 +325,17 @@ def metric_report(request: AuthenticatedHttpRequest, metric_id: int) -> HttpResp
                 request, _("The value was reported.") if created else _("The value was corrected.")
             )
             return redirect("partnerships:metric_report", metric_id=metric.pk)
+    values = list(selectors.values_of(metric))
+    labels = user_labels(request.user, [value.reported_by for value in values])
+    for value in values:
+        value.reported_by_label = labels.get(value.reported_by_id or 0, "")  # type: ignore[attr-defined]
     context = {
         "metric": metric,
         "initiative": initiative,
         "form": form,
         "editing": bool(initial),
-        "values": list(selectors.values_of(metric)),
+        "values": values,
+        "is_staff": is_consortium_staff(request.user),
     }
     return render(request, "partnerships/metrics/report.html", context)
 

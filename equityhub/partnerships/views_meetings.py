@@ -37,6 +37,7 @@ from equityhub.partnerships.forms_agreements import (
     ActionItemForm,
     AttendanceForm,
     MeetingForm,
+    active_organizations,
 )
 from equityhub.partnerships.models import ActionItem, Meeting
 
@@ -179,17 +180,21 @@ def _rows(
     items: Any,
     bound: dict[int, ActionItemEditForm] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each item with what the user may do to it (and, for staff, its edit form)."""
+    """Each item with what the user may do to it (and, for staff, its edit form). The
+    organizations the edit forms offer are read once here, not once per row."""
     bound = bound or {}
-    staff = is_consortium_staff(request.user)
+    rows = selectors.item_rows(request.user, items)
+    if not is_consortium_staff(request.user):
+        return [{"row": row, "edit_form": None} for row in rows]
+    needed = any(row.item.pk not in bound for row in rows)
+    organizations = list(active_organizations()) if needed else []
     return [
         {
             "row": row,
-            "edit_form": (bound.get(row.item.pk) or ActionItemEditForm(item=row.item))
-            if staff
-            else None,
+            "edit_form": bound.get(row.item.pk)
+            or ActionItemEditForm(item=row.item, organizations=organizations),
         }
-        for row in selectors.item_rows(request.user, items)
+        for row in rows
     ]
 
 
@@ -259,7 +264,9 @@ def action_item_update(request: AuthenticatedHttpRequest, item_id: int) -> HttpR
         else:
             if not is_consortium_staff(request.user):
                 raise PermissionDenied
-            edit_form = ActionItemEditForm(request.POST, item=item)
+            edit_form = ActionItemEditForm(
+                request.POST, item=item, organizations=list(active_organizations())
+            )
             if edit_form.is_valid():
                 services.update_action_item(item=item, actor=request.user, **edit_form.cleaned_data)
                 done = _("Saved.")
@@ -297,5 +304,9 @@ def _item_outcome(
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"{item.description}: {done}")
+        messages.success(
+            request,
+            # Translators: an action item's description, then what was done to it ("Reopened.").
+            _("%(description)s: %(outcome)s") % {"description": item.description, "outcome": done},
+        )
     return _back(request, item)

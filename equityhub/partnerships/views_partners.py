@@ -16,6 +16,7 @@ from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -228,7 +229,10 @@ def partner_end(request: AuthenticatedHttpRequest, organization_id: int) -> Http
             messages.success(
                 request,
                 _("The membership of %(organization)s ends on %(date)s.")
-                % {"organization": organization, "date": membership.left_on.isoformat()},
+                % {
+                    "organization": organization,
+                    "date": formats.date_format(membership.left_on, "DATE_FORMAT"),
+                },
             )
             return redirect(_detail_url(organization.pk))
     return _render_edit(request, organization, end_form=form)

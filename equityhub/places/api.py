@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
@@ -19,11 +19,12 @@ from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from equityhub.api.types import PlainText
 from equityhub.core.exceptions import ServiceError
 from equityhub.core.http import ApiRequest
 from equityhub.people.api import ErrorOut
 from equityhub.places import selectors
-from equityhub.places.models import Area
+from equityhub.places.models import Area, Indicator
 
 router = Router(tags=["places"])
 
@@ -31,6 +32,10 @@ GEOJSON: Final = "application/geo+json"
 JSON: Final = "application/json"
 GZIP_SUFFIX: Final = "-gzip"
 MAX_INDICATORS: Final = 50
+MAX_ECHO: Final = 200  # characters of unknown codes repeated in a 422
+INDICATOR_CODE_LENGTH: Final = Indicator._meta.get_field("code").max_length or 60
+# Codes go into a query: control characters (NUL breaks PostgreSQL) are a 422, never a 500.
+IndicatorCode = Annotated[PlainText, Field(max_length=INDICATOR_CODE_LENGTH)]
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 _CODING = re.compile(r"^\s*([\w*-]+)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
 
@@ -130,11 +135,12 @@ class AreaDetailOut(Schema):
 
 class AreasQueryIn(Schema):
     kind: Area.Kind | None = Field(None, description="Only areas of this kind, e.g. zcta.")
-    indicator: list[str] | None = Field(
+    indicator: list[IndicatorCode] | None = Field(
         None,
         description=(
-            "An indicator code (repeat the parameter for several); only these indicators' "
-            "values are included. Default: every indicator."
+            "An indicator code (repeat the parameter for several, at most "
+            f"{MAX_INDICATORS}); only these indicators' values are included. Default: every "
+            "indicator."
         ),
     )
     full: bool = Field(
@@ -223,6 +229,26 @@ def _openapi_geojson(schema: str, *, conditional: bool) -> dict[str, Any]:
     return extra
 
 
+def _check_indicator_codes(codes: list[str]) -> None:
+    """422 for too many codes or unknown ones, before anything is built or cached: a map per
+    made-up code would let anyone fill the cache."""
+    if len(codes) > MAX_INDICATORS:
+        raise ServiceError(
+            _("Ask for at most %(max)d indicators.") % {"max": MAX_INDICATORS}, field="indicator"
+        )
+    if not codes:
+        return
+    known = set(Indicator.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        listed = ", ".join(unknown)
+        if len(listed) > MAX_ECHO:
+            listed = listed[: MAX_ECHO - 1] + "…"
+        raise ServiceError(
+            _("Unknown indicator: %(codes)s.") % {"codes": listed}, field="indicator"
+        )
+
+
 # Endpoints ---------------------------------------------------------------------------------
 
 
@@ -244,11 +270,8 @@ def _openapi_geojson(schema: str, *, conditional: bool) -> dict[str, Any]:
     openapi_extra=_openapi_geojson("AreaCollectionOut", conditional=True),
 )
 def list_areas(request: ApiRequest, query: Query[AreasQueryIn]) -> HttpResponse:
-    codes = [code.strip() for code in query.indicator or () if code.strip()]
-    if len(codes) > MAX_INDICATORS:
-        raise ServiceError(
-            _("Ask for at most %(max)d indicators.") % {"max": MAX_INDICATORS}, field="indicator"
-        )
+    codes = list(dict.fromkeys(code.strip() for code in query.indicator or () if code.strip()))
+    _check_indicator_codes(codes)
     areas_query = selectors.AreasQuery.of(kind=query.kind, indicator_codes=codes, full=query.full)
     key = selectors.areas_geojson_key(areas_query)
     gzipped = accepts_gzip(request)
@@ -256,12 +279,6 @@ def list_areas(request: ApiRequest, query: Query[AreasQueryIn]) -> HttpResponse:
         response = HttpResponse(status=304)
     else:
         payload = selectors.areas_geojson_payload(areas_query, key=key)
-        unknown = sorted(set(codes) - set(payload.indicator_codes))
-        if unknown:
-            raise ServiceError(
-                _("Unknown indicator: %(codes)s.") % {"codes": ", ".join(unknown)},
-                field="indicator",
-            )
         body = payload.gzipped if gzipped else payload.body
         response = HttpResponse(body, content_type=_media_type(request))
         if gzipped:

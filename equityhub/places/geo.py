@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -247,10 +248,14 @@ def _check_crs(crs: Any) -> None:
 
 
 def _feature_id(raw: Mapping[str, Any], id_property: str | None) -> tuple[str | None, str | None]:
-    """(id, problem). The id as text; integral numbers (a GEOID read as a number) as integers."""
+    """(id, problem). The id as text; integral numbers (a GEOID read as a number) as integers.
+    An id with control characters is a problem (and no id: it is not repeated in messages)."""
     if id_property is None:
         value = raw.get("id")
-        return (_as_code(value) if value is not None else None), None
+        code = _as_code(value) if value is not None else None
+        if code and has_control_characters(code):
+            return None, _control_problem("id")
+        return code, None
     properties = raw.get("properties")
     value = properties.get(id_property) if isinstance(properties, Mapping) else None
     code = _as_code(value) if value is not None else None
@@ -258,7 +263,19 @@ def _feature_id(raw: Mapping[str, Any], id_property: str | None) -> tuple[str | 
         return None, _("it has no %(property)s property to identify the area.") % {
             "property": id_property
         }
+    if has_control_characters(code):
+        return None, _control_problem(id_property)
     return code, None
+
+
+def _control_problem(name: str) -> str:
+    return _("its %(property)s contains control characters.") % {"property": name}
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds a control character (C0, DEL or C1: NUL, tab, newline, escape...).
+    None belongs in an area's code or name, and PostgreSQL refuses NUL in text outright."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def _as_code(value: Any) -> str | None:

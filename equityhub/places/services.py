@@ -228,6 +228,8 @@ def _checked_kind(kind: str) -> str:
 
 def _checked_source(source: str, *, required: bool) -> str:
     source = " ".join(source.split())
+    if geo.has_control_characters(source):
+        raise ServiceError(_("The source contains control characters."), field="source")
     if required and not source:
         raise ServiceError(
             _("Name the source of the figures (it is shown as their attribution)."),
@@ -313,7 +315,11 @@ def _area_rows(
         if name_property is not None:
             value = feature.properties.get(name_property)
             name = " ".join(str(value).split()) if value is not None else ""
-            if len(name) > NAME_LENGTH:
+            if geo.has_control_characters(name):
+                problem = problem or _("its %(property)s contains control characters.") % {
+                    "property": name_property
+                }
+            elif len(name) > NAME_LENGTH:
                 problem = problem or _("its %(property)s is longer than %(max)d characters.") % {
                     "property": name_property,
                     "max": NAME_LENGTH,
@@ -543,13 +549,19 @@ class _Column:
     code: str
 
 
-def _column_problem(
+def _column_problem(  # noqa: PLR0911 - one exit per reason
     index: int, title: str, code: str, first_title: Mapping[str, str], *, is_area: bool
 ) -> RowError | None:
     if is_area:
         return RowError(None, title, _("The area column appears twice."))
     if not title:
         return RowError(None, "", _("Column %(number)d has no name.") % {"number": index + 1})
+    if geo.has_control_characters(title):
+        return RowError(
+            None,
+            "",
+            _("The name of column %(number)d contains control characters.") % {"number": index + 1},
+        )
     if not code:
         return RowError(None, title, _("This column name has no letters or digits to use."))
     if len(code) > INDICATOR_CODE_LENGTH:
@@ -674,6 +686,12 @@ def _parse_values(
         code = cells[area_index].strip()
         if not code:
             errors.append(RowError(number, area_title, _("The area code is empty.")))
+            continue
+        if geo.has_control_characters(code):
+            # Not repeated in the message; PostgreSQL would refuse a NUL in the lookup anyway.
+            errors.append(
+                RowError(number, area_title, _("The area code contains control characters."))
+            )
             continue
         if code in first_row:
             errors.append(

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from equityhub.accounts.models import Role, RoleAssignment, User
+from equityhub.core.forms import IdMultipleChoiceField
 from equityhub.people.models import Language, Person, Proficiency, TrainingLevel
 from equityhub.places.models import Area, Site
 from equityhub.volunteering.models import ORIENTATION_CODE, CredentialType
@@ -36,7 +37,7 @@ class TimeInput(forms.TimeInput):
 
 
 class SiteForm(forms.ModelForm[Site]):
-    serves_areas = forms.ModelMultipleChoiceField(
+    serves_areas = IdMultipleChoiceField(
         label=_("Areas served"),
         queryset=Area.objects.order_by("kind", "code"),
         required=False,
@@ -97,7 +98,7 @@ class OpportunityForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    credential_types = forms.ModelMultipleChoiceField(
+    credential_types = IdMultipleChoiceField(
         label=_("Credentials needed"),
         queryset=CredentialType.objects.none(),
         required=False,

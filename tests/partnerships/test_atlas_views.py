@@ -445,3 +445,32 @@ def test_the_pages_take_as_many_queries_for_60_areas_as_for_10(
         "panel": _count(client, url("area", area_id=areas[0].pk), **HX),
     }
     assert small == large
+
+
+# -- a focus code PostgreSQL would refuse -------------------------------------------------------
+
+
+@pytest.mark.parametrize("focus", ["\x00", "cancer_screening\x00", "x" * 500, "food\x1baccess"])
+def test_a_focus_that_cannot_be_a_code_is_ignored_without_a_query(
+    client_for: ClientFor, coordinator: User, atlas_data: dict[str, Area], focus: str
+) -> None:
+    client = client_for(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        layers = client.get(url("layers"), {"focus": focus})
+    assert layers.status_code == 200
+    assert layers.json()["focus"] is None
+    assert layers.json()["initiatives"]["total"] == 1
+    assert not any("focusarea" in query["sql"].lower() for query in queries.captured_queries)
+    for name in ("index", "need_vs_reach"):
+        page = client.get(url(name), {"focus": focus})
+        assert page.status_code == 200
+        assert page.context["focus"] is None
+        assert page.context["form"].errors["focus"]
+
+
+def test_a_nul_in_the_focus_query_string_is_ignored(
+    client_for: ClientFor, coordinator: User, atlas_data: dict[str, Area]
+) -> None:
+    client = client_for(coordinator)
+    assert client.get(f"{url('layers')}?focus=%00").status_code == 200
+    assert client.get(f"{url('index')}?focus=%00").status_code == 200

@@ -18,8 +18,10 @@ from equityhub.partnerships.models import (
     AgreementParty,
     Initiative,
     Meeting,
+    Membership,
 )
 from equityhub.people.models import Organization
+from tests.factories import OrganizationFactory
 
 URL = reverse("partnerships:home")
 
@@ -85,6 +87,35 @@ def test_office_staff_see_the_whole_consortium_at_a_glance(
     assert "Northside screening MOU" in body and "Eastside pantry data-use agreement" in body
     assert "Coordination suggestions" in body and "Eastside Screening Saturdays" in body
     assert "Overdue" in body
+
+
+def test_staff_count_only_the_memberships_in_force_today(
+    coordinator: User, consortium: dict[str, Any], client_for: Callable[[User], Client]
+) -> None:
+    today = timezone.localdate()
+    for name, joined_on, left_on in [
+        ("Joins next month", today + dt.timedelta(days=30), None),
+        (
+            "Joins next month, for a year",
+            today + dt.timedelta(days=30),
+            today + dt.timedelta(days=400),
+        ),
+        ("Left yesterday", dt.date(2020, 1, 1), today - dt.timedelta(days=1)),
+        ("Leaves today", dt.date(2020, 1, 1), today),
+        ("Joins today", today, None),
+        ("Leaves next year", dt.date(2020, 1, 1), today + dt.timedelta(days=365)),
+    ]:
+        Membership.objects.create(
+            organization=OrganizationFactory(name=name),
+            partner_type=Membership.PartnerType.COMMUNITY,
+            joined_on=joined_on,
+            left_on=left_on,
+        )
+
+    home = client_for(coordinator).get(URL).context["home"]
+
+    # The three of the consortium fixture, and the last three above.
+    assert home.counts["members"] == 6
 
 
 def test_a_partner_sees_only_their_organizations_records_and_the_overlap_with_them(

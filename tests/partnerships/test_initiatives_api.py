@@ -595,3 +595,80 @@ def test_the_list_takes_a_constant_number_of_queries(
         )
     with django_assert_max_num_queries(count):
         send(client, "get", "/initiatives")
+
+
+# -- input that once made a 500 (review fixes) -----------------------------------------------
+
+CONTROL = ["\x00", "63106\x00", "cancer\x1bscreening"]
+
+
+@pytest.mark.parametrize("text", CONTROL)
+@pytest.mark.parametrize("param", ["focus_area", "area"])
+def test_control_characters_in_the_lists_filters_are_a_422(
+    partner: User, partner_initiative: Initiative, param: str, text: str
+) -> None:
+    response = token_client(partner).get(f"{API}/initiatives", {param: text})
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == param
+    assert "Control characters" in response.json()["detail"]
+
+
+def test_a_nul_in_the_query_string_is_a_422(partner: User, partner_initiative: Initiative) -> None:
+    for param in ("focus_area", "area"):
+        response = token_client(partner).get(f"{API}/initiatives?{param}=%00")
+        assert response.status_code == 422, response.content
+
+
+@pytest.mark.parametrize("text", CONTROL)
+@pytest.mark.parametrize("field", ["focus_areas", "populations", "areas"])
+def test_control_characters_in_an_initiatives_codes_are_a_422(
+    partner: User, partner_org: Organization, partner_initiative: Initiative, field: str, text: str
+) -> None:
+    client = token_client(partner)
+    created = send(
+        client,
+        "post",
+        "/initiatives",
+        {"title": "Healthy Homes", "lead_organization_id": partner_org.pk, field: [text]},
+    )
+    assert created.status_code == 422, created.json()
+    assert created.json()["field"] == f"{field}.0"
+    patched = send(client, "patch", f"/initiatives/{partner_initiative.pk}", {field: [text]})
+    assert patched.status_code == 422, patched.json()
+    assert Initiative.objects.count() == 1
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_control_characters_in_a_values_area_are_a_422(
+    partner: User, metric: Metric, text: str
+) -> None:
+    response = send(
+        token_client(partner),
+        "post",
+        f"/metrics/{metric.pk}/values",
+        {"period_start": "2025-03-01", "period_end": "2025-03-31", "value": 1, "area": text},
+    )
+    assert response.status_code == 422, response.json()
+    assert response.json()["field"] == "area"
+    assert "Control characters" in response.json()["detail"]
+    assert not MetricValue.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("period", "field"),
+    [
+        ({"period_start": "9999-01-01", "period_end": "9999-12-31"}, "period_start"),
+        ({"period_start": "9999-12-31", "period_end": "9999-12-31"}, "period_start"),
+        ({"period_start": "2025-01-01", "period_end": "9999-12-31"}, "period_end"),
+        ({"period_start": "0001-01-01", "period_end": "0001-01-31"}, "period_start"),
+    ],
+)
+def test_a_far_off_period_is_a_422_naming_the_field(
+    partner: User, metric: Metric, period: dict[str, str], field: str
+) -> None:
+    response = send(
+        token_client(partner), "post", f"/metrics/{metric.pk}/values", {"value": 1, **period}
+    )
+    assert response.status_code == 422, response.json()
+    assert response.json()["field"] == field
+    assert not MetricValue.objects.exists()

@@ -707,3 +707,115 @@ def test_membership_is_not_needed_to_lead(
         actor=coordinator, title="After-school health club", lead_organization=outside
     )
     assert initiative.pk
+
+
+# -- far-off periods and concurrent edits (review fixes) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (dt.date(9999, 1, 1), dt.date(9999, 12, 31), "period_start"),
+        (dt.date(9999, 12, 31), dt.date(9999, 12, 31), "period_start"),
+        (dt.date(2025, 1, 1), dt.date(9999, 12, 31), "period_end"),
+        (dt.date(1, 1, 1), dt.date(1, 3, 31), "period_start"),
+        (dt.date(1899, 12, 31), dt.date(1900, 3, 31), "period_start"),
+        (dt.date(1900, 1, 1), dt.date(1, 1, 1), "period_end"),
+    ],
+)
+def test_a_period_far_in_the_future_or_past_is_refused_naming_the_field(
+    partner: User, metric: Metric, start: dt.date, end: dt.date, field: str
+) -> None:
+    with pytest.raises(ServiceError) as error:
+        report(partner, metric, period_start=start, period_end=end)
+    assert error.value.field == field
+    assert not MetricValue.objects.exists()
+
+
+def test_a_period_of_exactly_a_year_from_a_leap_day_is_refused_and_a_day_less_taken(
+    partner: User, metric: Metric
+) -> None:
+    with pytest.raises(ServiceError, match="at most one year") as error:
+        report(partner, metric, period_start=dt.date(2024, 2, 29), period_end=dt.date(2025, 2, 28))
+    assert error.value.field == "period_end"
+    report(partner, metric, period_start=dt.date(2024, 2, 29), period_end=dt.date(2025, 2, 27))
+    report(partner, metric, period_start=dt.date(1900, 1, 1), period_end=dt.date(1900, 12, 31))
+    assert MetricValue.objects.count() == 2
+
+
+def test_two_updates_of_different_fields_through_stale_objects_both_survive(
+    partner: User, coordinator: User, partner_initiative: Initiative
+) -> None:
+    first = Initiative.objects.get(pk=partner_initiative.pk)
+    second = Initiative.objects.get(pk=partner_initiative.pk)
+    services.update_initiative(actor=partner, initiative=first, summary="Saturdays")
+    services.update_initiative(actor=coordinator, initiative=second, funding_source="City fund")
+    partner_initiative.refresh_from_db()
+    assert partner_initiative.summary == "Saturdays"
+    assert partner_initiative.funding_source == "City fund"
+    # The caller's object follows what was written, the other change included.
+    assert second.summary == "Saturdays"
+    assert second.funding_source == "City fund"
+    entry = last_entry()
+    assert entry.changes == {"funding_source": ["", "City fund"]}
+
+
+def test_the_audit_of_an_update_through_a_stale_object_has_the_stored_before(
+    partner: User, partner_initiative: Initiative
+) -> None:
+    stale = Initiative.objects.get(pk=partner_initiative.pk)
+    services.update_initiative(actor=partner, initiative=partner_initiative, title="Screening A")
+    services.update_initiative(actor=partner, initiative=stale, title="Screening B")
+    assert last_entry().changes == {"title": ["Screening A", "Screening B"]}
+    assert stale.title == "Screening B"
+
+
+def test_an_update_through_a_stale_object_checks_the_stored_lead(
+    partner: User, coordinator: User, partner_initiative: Initiative, other_org: Organization
+) -> None:
+    stale = Initiative.objects.get(pk=partner_initiative.pk)
+    services.update_initiative(
+        actor=coordinator, initiative=partner_initiative, lead_organization=other_org
+    )
+    with pytest.raises(NotAllowed):
+        services.update_initiative(actor=partner, initiative=stale, title="Taken back")
+    partner_initiative.refresh_from_db()
+    assert partner_initiative.lead_organization_id == other_org.pk
+
+
+def test_the_callers_object_follows_a_new_lead_and_new_sets(
+    coordinator: User, partner_initiative: Initiative, other_org: Organization, areas: Any
+) -> None:
+    loaded = Initiative.objects.prefetch_related("areas").get(pk=partner_initiative.pk)
+    assert [area.code for area in loaded.areas.all()] == ["63106"]
+    returned = services.update_initiative(
+        actor=coordinator, initiative=loaded, lead_organization=other_org, areas=[areas["63105"]]
+    )
+    assert loaded.lead_organization == other_org
+    assert loaded.lead_organization_id == other_org.pk
+    assert [area.code for area in loaded.areas.all()] == ["63105"]
+    assert returned.pk == loaded.pk
+    assert loaded.updated_at == returned.updated_at
+
+
+def test_two_metric_updates_of_different_fields_through_stale_objects_both_survive(
+    partner: User, coordinator: User, metric: Metric
+) -> None:
+    first = Metric.objects.get(pk=metric.pk)
+    second = Metric.objects.get(pk=metric.pk)
+    services.update_metric(actor=partner, metric=first, name="Mammograms")
+    services.update_metric(actor=coordinator, metric=second, description="One per person")
+    metric.refresh_from_db()
+    assert (metric.name, metric.description) == ("Mammograms", "One per person")
+    assert (second.name, second.description) == ("Mammograms", "One per person")
+    assert last_entry().changes == {"description": ["", "One per person"]}
+
+
+def test_the_audit_of_a_metric_update_through_a_stale_object_has_the_stored_before(
+    partner: User, metric: Metric
+) -> None:
+    stale = Metric.objects.get(pk=metric.pk)
+    services.update_metric(actor=partner, metric=metric, kind=Metric.Kind.REFERRALS)
+    services.update_metric(actor=partner, metric=stale, kind=Metric.Kind.ENROLLMENTS)
+    assert last_entry().changes == {"kind": ["referrals", "enrollments"]}
+    assert stale.kind == Metric.Kind.ENROLLMENTS

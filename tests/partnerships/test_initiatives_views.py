@@ -600,3 +600,80 @@ def test_staff_report_on_any_initiative(
     admin = make_user(Role.OFFICE_ADMIN)
     response = client_for(admin).post(url("metric_report", other_metric.pk), report_form())
     assert response.status_code == 302
+
+
+# -- values that once made a 500 (review fixes) ----------------------------------------------
+
+OVERFLOWING = ["99999999999999999999", "-99999999999999999999", str(HUGE_ID)]
+
+
+@pytest.mark.parametrize("value", OVERFLOWING)
+@pytest.mark.parametrize("field", ["focus_areas", "populations", "areas", "needs_priorities"])
+def test_a_huge_id_in_a_multiple_choice_is_an_invalid_choice_on_the_form(
+    client_for: ClientFor, coordinator: User, partner_org: Organization, field: str, value: str
+) -> None:
+    response = client_for(coordinator).post(
+        url("initiative_new"), initiative_form(partner_org, **{field: [value]})
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors.as_data()[field]
+    assert [error.code for error in errors] == ["invalid_choice"]
+    assert not Initiative.objects.exists()
+
+
+@pytest.mark.parametrize("value", OVERFLOWING)
+def test_a_huge_id_on_the_edit_form_re_renders_it(
+    client_for: ClientFor,
+    partner: User,
+    partner_initiative: Initiative,
+    partner_org: Organization,
+    value: str,
+) -> None:
+    response = client_for(partner).post(
+        url("initiative_edit", partner_initiative.pk),
+        initiative_form(partner_org, areas=[str(zcta("63106").pk), value]),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["areas"]
+
+
+@pytest.mark.parametrize("value", OVERFLOWING)
+def test_a_huge_id_in_a_single_choice_is_an_invalid_choice_too(  # noqa: PLR0917 - fixtures
+    client_for: ClientFor,
+    partner: User,
+    partner_initiative: Initiative,
+    partner_org: Organization,
+    metric: Metric,
+    value: str,
+) -> None:
+    client = client_for(partner)
+    lead = client.post(url("initiative_new"), initiative_form(partner_org, lead_organization=value))
+    assert lead.status_code == 200
+    assert lead.context["form"].errors["lead_organization"]
+    partner_add = client.post(
+        url("initiative_partner_add", partner_initiative.pk),
+        {"organization": value, "role": "partner"},
+    )
+    assert partner_add.status_code == 200
+    assert partner_add.context["partner_form"].errors["organization"]
+    area = client.post(url("metric_report", metric.pk), report_form(area=value))
+    assert area.status_code == 200
+    assert area.context["form"].errors["area"]
+    assert not MetricValue.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"period_start": "9999-01-01", "period_end": "9999-12-31"}, "period_start"),
+        ({"period_start": "2025-01-01", "period_end": "9999-12-31"}, "period_end"),
+        ({"period_start": "0001-01-01", "period_end": "0001-02-01"}, "period_start"),
+    ],
+)
+def test_a_far_off_period_re_renders_the_report_form(
+    client_for: ClientFor, partner: User, metric: Metric, fields: dict[str, str], field: str
+) -> None:
+    response = client_for(partner).post(url("metric_report", metric.pk), report_form(**fields))
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not MetricValue.objects.exists()

@@ -9,13 +9,16 @@ import json
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from equityhub.accounts.models import User
 from equityhub.accounts.services import create_api_token
@@ -23,9 +26,11 @@ from equityhub.audit.models import AuditEntry
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
 from equityhub.partnerships import selectors_meetings as selectors
 from equityhub.partnerships import services_meetings as services
+from equityhub.partnerships import views_meetings
+from equityhub.partnerships.forms_agreements import ActionItemEditForm
 from equityhub.partnerships.models import ActionItem, Meeting, MeetingAttendance
 from equityhub.people.models import Organization
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +128,85 @@ def test_a_meeting_time_needs_its_time_zone(coordinator: User) -> None:
 
     assert naive.value.field == "starts_at"
     assert missing.value.field == "starts_at"
+
+
+UTC_MINUS_12 = dt.timezone(dt.timedelta(hours=-12))
+UTC_PLUS_14 = dt.timezone(dt.timedelta(hours=14))
+FIRST = formats.date_format(dt.date(1900, 1, 1), "DATE_FORMAT")
+LAST = formats.date_format(dt.date(2100, 12, 31), "DATE_FORMAT")
+EXTREME_STARTS = [
+    dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC_MINUS_12),
+    dt.datetime(1, 1, 1, 0, 0, tzinfo=UTC_PLUS_14),
+    dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=CHICAGO),
+    dt.datetime(1899, 12, 31, 23, 59, tzinfo=CHICAGO),
+    dt.datetime(2101, 1, 1, 0, 0, tzinfo=CHICAGO),
+    # Still 2100 where it was written, but 2101-01-01 05:30 in the office's time zone.
+    dt.datetime(2100, 12, 31, 23, 30, tzinfo=UTC_MINUS_12),
+]
+
+
+@pytest.mark.parametrize("starts_at", EXTREME_STARTS, ids=str)
+def test_a_meeting_starts_between_1900_and_2100_in_the_office_time_zone(
+    coordinator: User, meeting: Meeting, starts_at: dt.datetime
+) -> None:
+    with pytest.raises(ServiceError) as created:
+        services.create_meeting(actor=coordinator, title="X", starts_at=starts_at)
+    with pytest.raises(ServiceError) as moved:
+        services.update_meeting(meeting=meeting, actor=coordinator, starts_at=starts_at)
+
+    assert (created.value.field, created.value.code) == ("starts_at", "out_of_range")
+    assert f"between {FIRST} and {LAST}" in created.value.message
+    assert moved.value.field == "starts_at"
+    assert Meeting.objects.count() == 1
+
+
+def test_the_first_and_last_moments_of_the_range_are_accepted(coordinator: User) -> None:
+    first = services.create_meeting(
+        actor=coordinator, title="First", starts_at=dt.datetime(1900, 1, 1, tzinfo=CHICAGO)
+    )
+    last = services.create_meeting(
+        actor=coordinator,
+        title="Last",
+        starts_at=dt.datetime(2100, 12, 31, 23, 59, 59, tzinfo=CHICAGO),
+    )
+    # 2101 where it was written, 2100-12-31 12:00 in the office's time zone.
+    tokyo = services.create_meeting(
+        actor=coordinator,
+        title="Tokyo",
+        starts_at=dt.datetime(2101, 1, 1, 3, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+    )
+
+    assert services.meeting_day(Meeting.objects.get(pk=first.pk)) == dt.date(1900, 1, 1)
+    assert services.meeting_day(Meeting.objects.get(pk=last.pk)) == dt.date(2100, 12, 31)
+    assert services.meeting_day(Meeting.objects.get(pk=tokyo.pk)) == dt.date(2100, 12, 31)
+
+
+def test_an_action_item_is_due_by_the_end_of_2100(
+    meeting: Meeting, coordinator: User, partner_org: Organization, our_item: ActionItem
+) -> None:
+    with pytest.raises(ServiceError) as added:
+        services.add_action_item(
+            meeting=meeting,
+            actor=coordinator,
+            description="Someday",
+            owner_organization=partner_org,
+            owner_name="Ana",
+            due_on=dt.date(9999, 12, 31),
+        )
+    with pytest.raises(ServiceError) as moved:
+        services.update_action_item(item=our_item, actor=coordinator, due_on=dt.date(2101, 1, 1))
+    last = services.add_action_item(
+        meeting=meeting,
+        actor=coordinator,
+        description="At the very end",
+        owner_organization=partner_org,
+        owner_name="Ana",
+        due_on=dt.date(2100, 12, 31),
+    )
+
+    assert (added.value.field, added.value.code) == ("due_on", "out_of_range")
+    assert moved.value.field == "due_on"
+    assert last.due_on == dt.date(2100, 12, 31)
 
 
 @pytest.mark.parametrize("who", ["partner", "leadership", "member"])
@@ -489,6 +573,150 @@ def test_a_meeting_form_error_rerenders_the_form(
     assert "due before that day" in response.text
 
 
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:59", "0001-01-01T00:00"])
+def test_a_meeting_time_out_of_range_rerenders_the_form_with_the_reason(
+    client_for: ClientFor, coordinator: User, meeting: Meeting, starts_at: str
+) -> None:
+    client = client_for(coordinator)
+
+    created = client.post(url("meeting_new"), {"title": "Far away", "starts_at": starts_at})
+    moved = client.post(url("meeting_edit", meeting.pk), {"title": "X", "starts_at": starts_at})
+
+    for response in (created, moved):
+        assert response.status_code == 200
+        assert f"must start between {FIRST} and {LAST}" in response.text
+    assert not Meeting.objects.filter(title="Far away").exists()
+
+
+def test_an_item_due_after_2100_is_refused_on_the_page(
+    client_for: ClientFor, coordinator: User, meeting: Meeting, our_item: ActionItem
+) -> None:
+    client = client_for(coordinator)
+    prefix = f"edit-{our_item.pk}"
+
+    added = client.post(
+        url("action_item_new", meeting.pk),
+        {
+            "item-description": "Someday",
+            "item-owner_organization": our_item.owner_organization_id,
+            "item-owner_name": "Ana",
+            "item-due_on": "9999-12-31",
+        },
+    )
+    moved = client.post(
+        url("action_item_update", our_item.pk),
+        {
+            "action": "save",
+            f"{prefix}-owner_organization": our_item.owner_organization_id,
+            f"{prefix}-owner_name": "Ana",
+            f"{prefix}-due_on": "9999-12-31",
+        },
+        headers={"HX-Request": "true"},
+    )
+
+    assert added.status_code == 200
+    assert f"on or before {LAST}" in added.text
+    assert moved.status_code == 200
+    assert f"on or before {LAST}" in moved.text
+    assert ActionItem.objects.get(pk=our_item.pk).due_on == our_item.due_on
+
+
+def add_items(meeting: Meeting, coordinator: User, count: int) -> None:
+    """`count` items, each owned by an organization of its own (one of them inactive)."""
+    for n in range(count):
+        owner = OrganizationFactory(name=f"Owner {count}-{n:02}")
+        services.add_action_item(
+            meeting=meeting,
+            actor=coordinator,
+            description=f"Item {n}",
+            owner_organization=owner,
+            owner_name=f"Person {n}",
+            due_on=timezone.localdate() + dt.timedelta(days=n),
+        )
+        if n == 0:
+            Organization.objects.filter(pk=owner.pk).update(is_active=False)
+
+
+@pytest.mark.parametrize("page", ["action_item_list", "meeting_detail"])
+def test_the_action_item_pages_take_the_same_queries_for_3_and_12_items(
+    client_for: ClientFor, coordinator: User, meeting: Meeting, page: str
+) -> None:
+    client = client_for(coordinator)
+    path = url(page, meeting.pk) if page == "meeting_detail" else url(page)
+
+    def queries_for(count: int) -> tuple[int, Any]:
+        ActionItem.objects.all().delete()
+        add_items(meeting, coordinator, count)
+        client.get(path)  # warm the per-process caches (content types, sessions)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(queries), response
+
+    few, _response = queries_for(3)
+    many, response = queries_for(12)
+
+    assert many == few
+    offers = {
+        entry["row"].item.description: {
+            label for _value, label in entry["edit_form"].fields["owner_organization"].choices
+        }
+        for entry in response.context["rows"]
+    }
+    assert len(offers) == 12  # every row has its edit form
+    # An inactive owner stays selectable on its own item, and is offered on no other.
+    assert [item for item, labels in offers.items() if "Owner 12-00" in labels] == ["Item 0"]
+
+
+def test_an_items_edit_form_offers_active_organizations_and_its_own_owner(
+    coordinator: User, meeting: Meeting, our_item: ActionItem, other_org: Organization
+) -> None:
+    Organization.objects.filter(pk=our_item.owner_organization_id).update(is_active=False)
+    item = selectors.get_action_item_for_user(coordinator, our_item.pk)
+    active = list(Organization.objects.filter(is_active=True).order_by("name"))
+
+    form = ActionItemEditForm(
+        {
+            f"edit-{item.pk}-owner_organization": str(other_org.pk),
+            f"edit-{item.pk}-owner_name": "Bo",
+            f"edit-{item.pk}-due_on": item.due_on.isoformat(),
+        },
+        item=item,
+        organizations=active,
+    )
+    unknown = ActionItemEditForm(
+        {
+            f"edit-{item.pk}-owner_organization": str(2**63),
+            f"edit-{item.pk}-owner_name": "Bo",
+            f"edit-{item.pk}-due_on": item.due_on.isoformat(),
+        },
+        item=item,
+        organizations=active,
+    )
+
+    offered = [value for value, _label in form.fields["owner_organization"].choices]  # type: ignore[attr-defined]
+    assert item.owner_organization_id in offered
+    assert set(offered) == {org.pk for org in active} | {item.owner_organization_id}
+    assert form.is_valid()
+    assert form.cleaned_data["owner_organization"] == other_org
+    assert not unknown.is_valid()
+    assert "owner_organization" in unknown.errors
+
+
+def test_the_message_after_marking_an_item_is_a_translatable_sentence(
+    client_for: ClientFor, partner: User, our_item: ActionItem
+) -> None:
+    # A translation may put the parts in another order: the sentence is one msgid.
+    catalog = {"%(description)s: %(outcome)s": "%(outcome)s (%(description)s)"}
+    with mock.patch.object(views_meetings, "_", side_effect=lambda text: catalog.get(text, text)):
+        response = client_for(partner).post(
+            url("action_item_update", our_item.pk), {"action": "done"}, follow=True
+        )
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == ["Marked done. (Send the Q1 screening counts)"]
+
+
 @pytest.mark.parametrize("who", ["leadership", "member", "outsider"])
 def test_leadership_members_and_outsiders_get_403_on_the_meeting_pages(
     who: str, request: pytest.FixtureRequest, client_for: ClientFor, meeting: Meeting
@@ -816,6 +1044,83 @@ def test_staff_patch_an_item_all_or_nothing(
     assert ActionItem.objects.get(pk=our_item.pk).owner_organization_id != other_org.pk
     assert mismatched.status_code == 422
     assert (done.json()["owner_name"], done.json()["status"]) == ("Bo", "done")
+
+
+@pytest.mark.parametrize(
+    "starts_at", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59"]
+)
+def test_an_extreme_meeting_time_over_the_api_is_a_422_not_a_500(
+    coordinator: User, meeting: Meeting, starts_at: str
+) -> None:
+    client = token_client(coordinator)
+    client.raise_request_exception = False
+
+    created = post(client, f"{API}/meetings", {"title": "Far away", "starts_at": starts_at})
+    moved = patch(client, f"{API}/meetings/{meeting.pk}", {"starts_at": starts_at})
+
+    for response in (created, moved):
+        assert response.status_code == 422
+        assert response.json()["field"] == "starts_at"
+        assert "between" in response.json()["detail"]
+    assert list(Meeting.objects.values_list("pk", flat=True)) == [meeting.pk]
+    assert client.get(f"{API}/meetings/{meeting.pk}").status_code == 200
+
+
+def test_an_item_due_after_2100_over_the_api_is_a_422(
+    coordinator: User, meeting: Meeting, our_item: ActionItem
+) -> None:
+    client = token_client(coordinator)
+
+    added = post(
+        client,
+        f"{API}/meetings/{meeting.pk}/action-items",
+        {
+            "description": "Someday",
+            "owner_organization_id": our_item.owner_organization_id,
+            "owner_name": "Ana",
+            "due_on": "9999-12-31",
+        },
+    )
+    moved = patch(client, f"{API}/action-items/{our_item.pk}", {"due_on": "9999-12-31"})
+
+    assert (added.status_code, added.json()["field"]) == (422, "due_on")
+    assert (moved.status_code, moved.json()["field"]) == (422, "due_on")
+
+
+def test_only_staff_see_the_registry_id_of_an_items_owner_over_the_api(
+    coordinator: User, partner: User, meeting: Meeting, our_item: ActionItem
+) -> None:
+    person = PersonFactory()
+    ActionItem.objects.filter(pk=our_item.pk).update(owner_person=person)
+    staff, ours = token_client(coordinator), token_client(partner)
+
+    for client, expected in ((staff, person.pk), (ours, None)):
+        listed = client.get(f"{API}/action-items").json()["items"]
+        detail = client.get(f"{API}/meetings/{meeting.pk}").json()["action_items"]
+        done = patch(client, f"{API}/action-items/{our_item.pk}", {"status": "done"}).json()
+        patch(client, f"{API}/action-items/{our_item.pk}", {"status": "open"})
+        owners = {item["owner_person_id"] for item in [*listed, *detail, done]}
+        assert owners == {expected}
+
+
+def test_staff_see_the_owner_they_gave_a_new_item_over_the_api(
+    coordinator: User, meeting: Meeting, partner_org: Organization
+) -> None:
+    person = PersonFactory()
+
+    added = post(
+        token_client(coordinator),
+        f"{API}/meetings/{meeting.pk}/action-items",
+        {
+            "description": "Share counts",
+            "owner_organization_id": partner_org.pk,
+            "owner_name": "Ana",
+            "owner_person_id": person.pk,
+            "due_on": timezone.localdate().isoformat(),
+        },
+    )
+
+    assert (added.status_code, added.json()["owner_person_id"]) == (201, person.pk)
 
 
 @pytest.mark.parametrize("who", ["leadership", "member"])

@@ -351,3 +351,65 @@ def test_the_home_partial_links_only_what_the_viewer_may_read(
         "partnerships/initiatives/_overlap_pairs.html", {"pairs": overlaps_for_user(coordinator)}
     )
     assert reverse("partnerships:initiative_detail", args=[rival.pk]) in for_staff
+
+
+# -- only the leads hear of overlaps --------------------------------------------------------
+
+
+@pytest.fixture
+def taking_part(
+    partner_initiative: Initiative, rival: Initiative, make_user: Callable[..., User]
+) -> User:
+    """A partner user of an organization taking part in `partner_initiative` (not leading it)."""
+    helper = OrganizationFactory(name="Northside Neighbors Association")
+    InitiativePartner.objects.create(initiative=partner_initiative, organization=helper)
+    return make_user(Role.PARTNER, scope=helper)
+
+
+def test_a_participating_organizations_partner_sees_no_coordination_suggestion(
+    client_for: Callable[[User], Client],
+    taking_part: User,
+    partner_initiative: Initiative,
+    rival: Initiative,
+) -> None:
+    client = client_for(taking_part)
+    response = client.get(reverse("partnerships:initiative_detail", args=[partner_initiative.pk]))
+    assert response.status_code == 200
+    assert response.context["overlaps"] == []
+    page = response.content.decode()
+    assert "Eastside Mammography Van" not in page
+    assert "Eastside Food Access Network" not in page
+    body = client.get(f"/api/v1/consortium/initiatives/{partner_initiative.pk}").json()
+    assert body["overlaps"] == []
+    assert "Eastside" not in str(body)
+
+
+@pytest.mark.parametrize("who", ["partner", "coordinator"])
+def test_the_leads_partner_and_staff_see_the_coordination_suggestion(  # noqa: PLR0917 - fixtures
+    client_for: Callable[[User], Client],
+    request: pytest.FixtureRequest,
+    who: str,
+    taking_part: User,
+    partner_initiative: Initiative,
+    rival: Initiative,
+) -> None:
+    client = client_for(request.getfixturevalue(who))
+    response = client.get(reverse("partnerships:initiative_detail", args=[partner_initiative.pk]))
+    assert [o.other.title for o in response.context["overlaps"]] == ["Eastside Mammography Van"]
+    assert "Eastside Mammography Van" in response.content.decode()
+    body = client.get(f"/api/v1/consortium/initiatives/{partner_initiative.pk}").json()
+    assert [o["initiative"]["title"] for o in body["overlaps"]] == ["Eastside Mammography Van"]
+
+
+def test_the_other_leads_partner_sees_the_suggestion_on_their_own_initiative(
+    client_for: Callable[[User], Client],
+    other_partner: User,
+    taking_part: User,
+    partner_initiative: Initiative,
+    rival: Initiative,
+) -> None:
+    client = client_for(other_partner)
+    body = client.get(f"/api/v1/consortium/initiatives/{rival.pk}").json()
+    assert [o["initiative"]["title"] for o in body["overlaps"]] == [
+        "Northside Cancer Screening Days"
+    ]

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
+from unittest import mock
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
 
 from equityhub.accounts.models import Role, RoleAssignment, User
 from equityhub.accounts.selectors import forget_roles
@@ -355,6 +360,57 @@ def test_ending_needs_a_reason_and_a_sane_date(
     assert refusal.value.field == field
 
 
+def test_membership_messages_give_dates_as_people_read_them_in_their_language(
+    admin_user: User, partner_membership: Membership
+) -> None:
+    services.end_membership(
+        membership=partner_membership,
+        actor=admin_user,
+        left_on=dt.date(2026, 6, 30),
+        reason="Program closed",
+    )
+    with pytest.raises(Conflict) as english:
+        services.end_membership(
+            membership=partner_membership, actor=admin_user, left_on=TODAY, reason="Again"
+        )
+    with translation.override("es"), pytest.raises(Conflict) as spanish:
+        services.end_membership(
+            membership=partner_membership, actor=admin_user, left_on=TODAY, reason="Again"
+        )
+    with pytest.raises(ServiceError) as before:
+        services.update_membership(
+            membership=partner_membership, actor=admin_user, left_on=dt.date(2020, 1, 1)
+        )
+
+    assert "June 30, 2026" in english.value.message
+    assert "30 de junio de 2026" in spanish.value.message
+    assert "2026-06-30" not in english.value.message + spanish.value.message
+    assert "(Jan. 1, 2020)" in before.value.message
+    assert "(Jan. 15, 2021)" in before.value.message
+
+
+@time_machine.travel(dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC))
+def test_the_allowed_range_of_joining_dates_is_given_as_dates(admin_user: User) -> None:
+    with pytest.raises(ServiceError) as joined:
+        services.create_membership(
+            actor=admin_user,
+            organization=OrganizationFactory(),
+            partner_type=T.OTHER,
+            joined_on=dt.date(1850, 1, 1),
+        )
+    with pytest.raises(ServiceError) as left:
+        services.create_membership(
+            actor=admin_user,
+            organization=OrganizationFactory(),
+            partner_type=T.OTHER,
+            joined_on=dt.date(2024, 5, 1),
+            left_on=dt.date(2099, 1, 1),
+        )
+
+    assert "between Jan. 1, 1900 and March 3, 2027" in joined.value.message
+    assert "on or before March 3, 2027" in left.value.message
+
+
 # -- contacts -----------------------------------------------------------------------------------
 
 
@@ -447,6 +503,44 @@ def test_changing_to_a_colleagues_address_is_refused(partner: User, contact: Con
     services.update_contact(
         contact=contact, actor=partner, email="Renee.Walker@northside.example.org"
     )
+
+
+def test_a_colleague_added_between_the_check_and_the_save_is_a_conflict_not_a_500(
+    partner: User, contact: Contact
+) -> None:
+    # What a concurrent writer that slipped past the check leaves behind: the unique
+    # (organization, address) constraint refuses the row, and the answer is the same 409.
+    colleague = services.create_contact(
+        organization=contact.organization, actor=partner, name="B", email="b@example.org"
+    )
+    with mock.patch.object(services, "_email_taken", return_value=False):
+        with pytest.raises(Conflict) as moved:
+            services.update_contact(contact=colleague, actor=partner, email=contact.email.upper())
+        with pytest.raises(Conflict) as added:
+            services.create_contact(
+                organization=contact.organization, actor=partner, name="C", email=contact.email
+            )
+
+    for refusal in (moved, added):
+        assert refusal.value.field == "email"
+        assert "already has a contact" in refusal.value.message
+    colleague.refresh_from_db()
+    assert colleague.email == "b@example.org"
+    assert Contact.objects.filter(organization=contact.organization).count() == 2
+
+
+def test_changing_an_address_takes_the_membership_lock_like_adding_a_contact(
+    partner: User, contact: Contact
+) -> None:
+    with mock.patch.object(services, "_membership_of", wraps=services._membership_of) as locked:
+        services.update_contact(contact=contact, actor=partner, phone="314-555-0100")
+        assert locked.call_count == 0  # no address change, no need to serialize
+        services.update_contact(contact=contact, actor=partner, email="renee@example.org")
+        services.create_contact(
+            organization=contact.organization, actor=partner, name="B", email="b@example.org"
+        )
+
+    assert [call.args[0] for call in locked.call_args_list] == [contact.organization] * 2
 
 
 def test_a_portal_users_address_changes_only_after_revoking(
@@ -683,6 +777,79 @@ def test_a_disabled_login_is_not_revived_by_an_invitation(
     assert partner_roles(disabled, contact.organization) == 0
 
 
+def test_a_login_created_by_a_concurrent_invitation_is_used_not_duplicated(
+    admin_user: User,
+    contact: Contact,
+    other_contact: Contact,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """Two organizations invite the same address at once: the second finds no login, the first
+    creates it before the second inserts. The unique address refuses the second insert; the
+    invitation goes on with the login the first created."""
+    Contact.objects.filter(pk=other_contact.pk).update(email=contact.email.upper())
+    looked_up = services._login_for
+    calls: list[str] = []
+
+    def after_the_other_invitation(email: str) -> User | None:
+        calls.append(email)
+        if len(calls) == 1:
+            services.invite_contact(contact=other_contact, actor=admin_user)
+            return None
+        return looked_up(email)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        mock.patch.object(services, "_login_for", side_effect=after_the_other_invitation),
+    ):
+        services.invite_contact(contact=contact, actor=admin_user)
+
+    user = User.objects.get(email__iexact=contact.email)
+    assert len(calls) == 3  # ours, the other invitation's, ours again after the refusal
+    contact.refresh_from_db()
+    other_contact.refresh_from_db()
+    assert contact.user == other_contact.user == user
+    assert access.partner_organization_ids(user) == {
+        contact.organization_id,
+        other_contact.organization_id,
+    }
+    assert User.objects.filter(email__iexact=contact.email).count() == 1
+    assert actions().count("accounts.user.created") == 1
+    invited = AuditEntry.objects.filter(action="partnerships.contact.invited").order_by("pk")
+    assert [entry.data["new_account"] for entry in invited] == [True, False]
+
+
+def test_a_concurrently_created_login_that_is_disabled_is_refused(
+    admin_user: User, contact: Contact, make_user: Callable[..., User]
+) -> None:
+    def disabled_meanwhile(email: str) -> User | None:
+        if not User.objects.filter(email__iexact=email).exists():
+            User.objects.filter(pk=make_user(email=email, person=False).pk).update(is_active=False)
+            return None
+        return User.objects.filter(email__iexact=email).first()
+
+    with (
+        mock.patch.object(services, "_login_for", side_effect=disabled_meanwhile),
+        pytest.raises(Conflict, match="disabled"),
+    ):
+        services.invite_contact(contact=contact, actor=admin_user)
+
+
+def test_an_address_taken_while_its_login_cannot_be_read_is_a_conflict(
+    admin_user: User, contact: Contact
+) -> None:
+    with (
+        mock.patch.object(services, "_login_for", return_value=None),
+        mock.patch.object(User.objects, "create_user", side_effect=IntegrityError("duplicate")),
+        pytest.raises(Conflict) as refusal,
+    ):
+        services.invite_contact(contact=contact, actor=admin_user)
+
+    assert refusal.value.field == "email"
+    assert "try again" in refusal.value.message
+    contact.refresh_from_db()
+    assert contact.user is None
+
+
 def test_an_expired_partner_role_is_granted_afresh(
     admin_user: User,
     contact: Contact,
@@ -763,3 +930,94 @@ def test_a_login_shared_by_two_contacts_keeps_the_role_until_the_last_goes(
     assert partner_roles(partner, organization) == 1
     services.revoke_contact_access(contact=second, actor=admin_user)
     assert partner_roles(partner, organization) == 0
+
+
+# -- under real concurrency (PostgreSQL) --------------------------------------------------------
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks under real concurrency need PostgreSQL (DATABASE_URL=postgres://...)",
+)
+
+
+def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in threads (each on its own connection), released at once; each call's
+    result or exception."""
+    go = threading.Event()
+
+    def run(call: Callable[[], Any]) -> Any:
+        go.wait(timeout=30)
+        try:
+            return call()
+        except Exception as error:  # the caller inspects every outcome
+            return error
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+        go.set()
+        return [future.result(timeout=120) for future in futures]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@needs_postgresql
+def test_adding_and_readdressing_contacts_at_once_leaves_one_holder_of_an_address(
+    admin_user: User, partner_membership: Membership
+) -> None:
+    organization = partner_membership.organization
+    address = "shared@northside.example.org"
+    movers = [
+        Contact.objects.create(organization=organization, name=f"M{n}", email=f"m{n}@example.org")
+        for n in range(4)
+    ]
+    calls: list[Callable[[], Any]] = [
+        *(
+            partial(services.update_contact, contact=mover, actor=admin_user, email=address)
+            for mover in movers
+        ),
+        *(
+            partial(
+                services.create_contact,
+                organization=organization,
+                actor=admin_user,
+                name=f"N{n}",
+                email=address.upper(),
+            )
+            for n in range(4)
+        ),
+    ]
+
+    outcomes = run_together(calls)
+
+    assert sum(isinstance(outcome, Contact) for outcome in outcomes) == 1
+    assert all(isinstance(o, (Contact, Conflict)) for o in outcomes), outcomes
+    assert Contact.objects.filter(organization=organization, email__iexact=address).count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@needs_postgresql
+def test_inviting_one_address_from_several_organizations_at_once_makes_one_login(
+    admin_user: User,
+) -> None:
+    address = "renee.walker@example.org"
+    contacts = []
+    for n in range(6):
+        organization = OrganizationFactory(name=f"Partner {n}")
+        Membership.objects.create(
+            organization=organization, partner_type=T.COMMUNITY, joined_on=dt.date(2021, 1, 1)
+        )
+        contacts.append(
+            Contact.objects.create(organization=organization, name="Renée", email=address)
+        )
+
+    outcomes = run_together(
+        [partial(services.invite_contact, contact=c, actor=admin_user) for c in contacts]
+    )
+
+    assert all(isinstance(outcome, Contact) for outcome in outcomes), outcomes
+    user = User.objects.get(email__iexact=address)
+    assert set(Contact.objects.values_list("user_id", flat=True)) == {user.pk}
+    assert access.partner_organization_ids(user) == {c.organization_id for c in contacts}

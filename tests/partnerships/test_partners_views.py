@@ -447,6 +447,20 @@ def test_staff_end_a_membership(
     assert entry.data == {"reason": "Program closed"}
 
 
+def test_the_end_of_a_membership_is_confirmed_with_a_readable_date(
+    client_for: Callable[[User], Client], admin_user: User, partner_membership: Membership
+) -> None:
+    response = client_for(admin_user).post(
+        url("partner_end", organization_id=partner_membership.organization_id),
+        {"end-left_on": "2026-06-30", "end-reason": "Program closed"},
+        follow=True,
+    )
+
+    assert messages_of(response) == [
+        f"The membership of {partner_membership.organization} ends on June 30, 2026."
+    ]
+
+
 def test_ending_without_a_reason_comes_back_with_the_error(
     client_for: Callable[[User], Client], admin_user: User, partner_membership: Membership
 ) -> None:

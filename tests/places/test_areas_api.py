@@ -439,3 +439,95 @@ def test_the_openapi_document_describes_the_geojson_answers() -> None:
     one = schema["paths"]["/api/v1/areas/{area_id}"]["get"]
     assert {"200", "404"} <= set(one["responses"])
     assert "/api/v1/indicators" in schema["paths"]
+
+
+# Indicator codes are checked before anything is built or cached ---------------------------
+
+
+@pytest.fixture
+def small_map() -> None:
+    area = Area.objects.create(kind=Area.Kind.ZCTA, code="63106", name="Near North Side")
+    import_indicators(
+        actor=None, data="zcta,pvty_pct\n63106,44.0\n", area_column="zcta", year=2018, source="ACS"
+    )
+    assert IndicatorValue.objects.get().area == area
+
+
+def cached_maps() -> list[str]:
+    """The keys of the maps in the shared cache (the tests' LocMemCache)."""
+    return [key for key in getattr(cache, "_cache", {}) if selectors.CACHE_PREFIX in key]
+
+
+@pytest.fixture
+def nothing_built(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fails the test if a map's key or payload is computed, or a map is cached."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a map was computed for a refused request")
+
+    monkeypatch.setattr(selectors, "areas_geojson_key", refuse)
+    monkeypatch.setattr(selectors, "_feature_collection", refuse)
+    yield
+    assert not selectors._local
+    assert cached_maps() == []
+
+
+@pytest.mark.usefixtures("small_map")
+def test_an_unknown_indicator_creates_no_cache_entry(client: Client, nothing_built: None) -> None:
+    response = client.get(URL, {"indicator": ["pvty_pct", "made_up"]})
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == "Unknown indicator: made_up."
+    assert not selectors._local
+
+
+@pytest.mark.usefixtures("small_map")
+def test_an_unknown_indicator_is_a_422_even_for_a_client_with_an_etag(
+    client: Client, nothing_built: None
+) -> None:
+    response = client.get(URL, {"indicator": "made_up"}, headers={"If-None-Match": "*"})
+
+    assert response.status_code == 422
+
+
+@pytest.mark.usefixtures("small_map")
+def test_a_known_indicator_is_still_served_and_cached(client: Client) -> None:
+    collection = geojson(client.get(URL, {"indicator": ["pvty_pct", "pvty_pct"]}))
+
+    assert [item["code"] for item in collection["indicators"]] == ["pvty_pct"]
+    assert len(selectors._local) == 1
+    assert len(cached_maps()) == 1
+
+
+@pytest.mark.usefixtures("small_map")
+def test_the_echo_of_unknown_indicators_is_cut_short(client: Client, nothing_built: None) -> None:
+    codes = [f"{index:02d}" + "x" * 58 for index in range(50)]
+
+    response = client.get(URL, {"indicator": codes})
+
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith("Unknown indicator: 00xxx")
+    assert len(detail) < 260
+    assert "49xxx" not in detail
+
+
+@pytest.mark.usefixtures("small_map")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "indicator=%00",
+        "indicator=pvty_pct%00",
+        "indicator=pvty%1Bpct",
+        "indicator=pvty_pct&indicator=%00",
+        "indicator=" + "x" * 61,
+        "&".join(f"indicator=code{index}" for index in range(51)),
+    ],
+)
+def test_an_indicator_code_that_cannot_be_one_is_a_422(
+    client: Client, nothing_built: None, query: str
+) -> None:
+    response = client.get(f"{URL}?{query}")
+
+    assert response.status_code == 422, response.content
+    assert "indicator" in response.json()["field"]

@@ -430,3 +430,42 @@ def test_the_bbox_holds_every_position_and_the_centroid_of_a_convex_whole(
     latitude, longitude = shape.centroid
     assert west - 1e-9 <= longitude <= east + 1e-9
     assert south - 1e-9 <= latitude <= north + 1e-9
+
+
+@pytest.mark.parametrize("code", ["63106\x00", "\x00", "631\x1b06", "63\u008506", "63\n106"])
+def test_an_id_property_with_control_characters_is_refused_naming_feature_and_property(
+    code: str,
+) -> None:
+    data = collection(
+        feature(polygon(square(1.0, 1.0, 1.0)), "63105"),
+        feature(polygon(square(2.0, 1.0, 1.0)), code),
+    )
+
+    (error,) = errors_of(data, id_property="GEOID_ZCTA")
+
+    assert (error.index, error.feature_id) == (1, None)
+    assert str(error) == "feature 1: its GEOID_ZCTA contains control characters."
+
+
+def test_an_id_member_with_control_characters_is_refused() -> None:
+    raw = feature(polygon(square(1.0, 1.0, 1.0)), code=None)
+
+    (error,) = errors_of(collection({**raw, "id": "a\x00b"}))
+
+    assert str(error) == "feature 0: its id contains control characters."
+
+
+def test_whitespace_around_an_id_is_trimmed_not_refused() -> None:
+    (read,) = geo.read_features(
+        collection(feature(polygon(square(1.0, 1.0, 1.0)), " 63106\n")), id_property="GEOID_ZCTA"
+    )
+
+    assert read.feature_id == "63106"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Old North", False), ("Saint-Louis \u2013 Ville", False), ("a\x00", True), ("\t", True)],
+)
+def test_control_characters_are_told_apart_from_text(text: str, expected: bool) -> None:
+    assert geo.has_control_characters(text) is expected

@@ -616,3 +616,37 @@ def test_indicator_values_are_read_only_in_the_admin(superuser: User, client_for
     value.refresh_from_db()
     assert value.value == 69.2
     assert client.get("/admin/places/indicatorvalue/add/").status_code == 403
+
+
+@pytest.mark.parametrize("code", ["old\x00north", "old\x07north"])
+def test_an_area_code_with_control_characters_is_refused(code: str) -> None:
+    error = failure(
+        data=json.dumps(small_collection("old-north", code)), kind=Area.Kind.NEIGHBORHOOD
+    )
+
+    assert [str(e) for e in error.errors] == [
+        "feature 1: its GEOID_ZCTA contains control characters."
+    ]
+
+
+@pytest.mark.parametrize("name", ["Old\x00North", "Old North\x1b[31m", "Old \u009bNorth"])
+def test_an_area_name_with_control_characters_is_refused(name: str) -> None:
+    error = failure(
+        data=json.dumps(small_collection("63105", "63106", NAME=name)), name_property="NAME"
+    )
+
+    assert [str(e) for e in error.errors] == [
+        "feature 0 (63105): its NAME contains control characters.",
+        "feature 1 (63106): its NAME contains control characters.",
+    ]
+
+
+def test_line_breaks_and_tabs_in_a_name_become_spaces() -> None:
+    import_areas(
+        actor=None,
+        data=json.dumps(small_collection("63106", NAME="Old\tNorth\n St. Louis")),
+        id_property=ID,
+        name_property="NAME",
+    )
+
+    assert Area.objects.get().name == "Old North St. Louis"

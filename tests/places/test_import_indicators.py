@@ -460,3 +460,43 @@ def test_the_command_refuses_bad_options(tmp_path: Path, option: list[str], mess
 
     with pytest.raises(CommandError, match=message):
         call_command("import-indicators", *args)
+
+
+@pytest.mark.usefixtures("areas")
+@pytest.mark.parametrize("code", ["63106\x00", "\x00", "631\x0706"])
+def test_an_area_code_with_control_characters_is_refused_by_row(code: str) -> None:
+    data = f"GEOID_ZCTA,pvty_pct\n63105,8.6\n{code},49.4\n"
+
+    assert failure(data) == ["row 2, column GEOID_ZCTA: The area code contains control characters."]
+
+
+@pytest.mark.usefixtures("areas")
+def test_an_area_code_with_control_characters_is_refused_in_rows_given_as_mappings() -> None:
+    before = counts()
+    with pytest.raises(ImportFailed) as caught:
+        import_indicators(
+            actor=None,
+            rows=[{"zcta": "63106\x00", "pvty_pct": 49.4}],
+            area_column="zcta",
+            year=2018,
+            source="ACS",
+        )
+    assert counts() == before
+    assert [str(error) for error in caught.value.errors] == [
+        "row 1, column zcta: The area code contains control characters."
+    ]
+
+
+@pytest.mark.usefixtures("areas")
+def test_a_column_name_with_control_characters_is_refused() -> None:
+    assert failure("GEOID_ZCTA,pvty\x00pct\n63106,49.4\n") == [
+        "the file: The name of column 2 contains control characters."
+    ]
+
+
+@pytest.mark.usefixtures("areas")
+def test_a_source_with_control_characters_is_refused() -> None:
+    with pytest.raises(ServiceError) as caught:
+        load("GEOID_ZCTA,pvty_pct\n63106,49.4\n", source="ACS\x00")
+    assert caught.value.field == "source"
+    assert not IndicatorValue.objects.exists()

@@ -48,6 +48,14 @@
     }
   }
 
+  // Tooltips get a text node, never a string: Leaflet puts strings in as HTML, and names
+  // (areas, sites) and units come from imported files and the admin.
+  function tip(text) {
+    var element = document.createElement("span");
+    element.textContent = text;
+    return element;
+  }
+
   function areaName(properties) {
     var name = properties.name && properties.name !== properties.code ? " " + properties.name : "";
     return properties.code + name;
@@ -107,7 +115,7 @@
     if (element) {
       element.setAttribute("aria-label", label);
     }
-    layer.setTooltipContent(areaName(layer.feature.properties) + ": " + valueText(layer.feature));
+    layer.setTooltipContent(tip(areaName(layer.feature.properties) + ": " + valueText(layer.feature)));
   }
 
   function recolour() {
@@ -156,7 +164,7 @@
       },
       onEachFeature: function (feature, layer) {
         areaLayers[featureId(feature)] = layer;
-        layer.bindTooltip("", { sticky: true });
+        layer.bindTooltip(tip(""), { sticky: true });
         layer.on("click", function () {
           openPanel(featureId(feature), false);
         });
@@ -255,7 +263,7 @@
       return null;
     }
     var marker = L.circleMarker([row.lat, row.lon + SHIFT[name]], options);
-    marker.bindTooltip(tooltip);
+    marker.bindTooltip(tip(tooltip));
     marker.on("click", function () {
       openPanel(row.area_id, false);
     });
@@ -294,7 +302,7 @@
         fillColor: "#ffffff",
         fillOpacity: 1,
       });
-      marker.bindTooltip(site.name + " (" + site.kind_label + ")");
+      marker.bindTooltip(tip(site.name + " (" + site.kind_label + ")"));
       if (site.area_id !== null) {
         marker.on("click", function () {
           openPanel(site.area_id, false);
