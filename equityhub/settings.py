@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "equityhub.surveys",
     "equityhub.plunge",
     "equityhub.partnerships",
+    "equityhub.programs",
     "equityhub.api",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("plunge/", include("equityhub.plunge.urls")),
     path("consortium/", include("equityhub.partnerships.urls")),
     path("atlas/", include("equityhub.partnerships.urls_atlas")),
+    path("programs/", include("equityhub.programs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

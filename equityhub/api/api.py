@@ -146,6 +146,11 @@ def _register_routers() -> None:
     from equityhub.people.api import router as people_router  # noqa: PLC0415
     from equityhub.places.api import router as places_router  # noqa: PLC0415
     from equityhub.plunge.api import router as plunge_router  # noqa: PLC0415
+    from equityhub.programs.api_applications import (  # noqa: PLC0415
+        router as applications_router,
+    )
+    from equityhub.programs.api_outcomes import router as outcomes_router  # noqa: PLC0415
+    from equityhub.programs.api_review import router as review_router  # noqa: PLC0415
     from equityhub.surveys.api import router as surveys_router  # noqa: PLC0415
     from equityhub.volunteering.api import router as volunteering_router  # noqa: PLC0415
 
@@ -160,6 +165,10 @@ def _register_routers() -> None:
     api.add_router("/consortium", initiatives_router)
     api.add_router("/consortium", agreements_router)
     api.add_router("/atlas", atlas_router)
+    # Pathway programs: each router owns distinct full paths (one path, one router).
+    api.add_router("", applications_router)
+    api.add_router("", review_router)
+    api.add_router("", outcomes_router)
 
 
 _register_routers()

@@ -628,6 +628,9 @@ class DemoLogin:
     # A volunteering site's name, for a site supervisor: the volunteering demo grants the role
     # scoped to the site once it has created it (and `scope` stays empty).
     site: str = ""
+    # A pathway program's name, for a reviewer: the programs demo grants the role scoped to the
+    # program once it has created it (and `scope` stays empty).
+    program: str = ""
     languages: tuple[tuple[str, str], ...] = ((Language.ENGLISH, Proficiency.NATIVE),)
     demographics: DemoDemographics | None = None
     date_of_birth: dt.date | None = None
@@ -686,8 +689,8 @@ LOGINS: tuple[DemoLogin, ...] = (
         DemoAffiliation(
             SCHOOL_OF_MEDICINE, TrainingLevel.FACULTY, title="Associate Professor of Pediatrics"
         ),
-        scope=OFFICE_OF_DIVERSITY_PROGRAMS,
-        note=_("scoped to the Office of Diversity Programs until programs exist"),
+        program="High School Summer Science Academy (fictional)",
+        note=_("reviews the High School Summer Science Academy (fictional), blind"),
     ),
     DemoLogin(
         "partner",

@@ -36,6 +36,7 @@ from equityhub.people.models import (
     derive_urim,
     race_field,
 )
+from equityhub.people.signals import consent_withdrawn
 
 PERSON_FIELDS = (
     "given_name",
@@ -622,6 +623,7 @@ def withdraw_consent(*, consent: Consent, actor: Any, reason: str = "") -> Conse
             obj=locked.person,
             data={"consent": locked.pk, "kind": locked.kind},
         )
+        consent_withdrawn.send(sender=Consent, consent=locked, actor=actor)
         office = getattr(settings, "OFFICE_EMAIL", "")
         if locked.kind == Consent.Kind.GUARDIAN and office:
             subject = _("Guardian consent withdrawn")

@@ -20,9 +20,11 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, role assignments; count, page of people, their current affiliations (with
-# organizations) and languages; the organization filter's choices (rendered by its widget).
-FULL_PAGE_QUERIES = 8
+# Session, user, role assignments; the viewer's own registry record (the navigation offers
+# pathway programs to people who have one); count, page of people, their current affiliations
+# (with organizations) and languages; the organization filter's choices (rendered by its
+# widget).
+FULL_PAGE_QUERIES = 9
 # An htmx search swaps in the results only: no filter form, so no organization choices.
 RESULTS_ONLY_QUERIES = 7
 # Listing minors is a read of their records: their ACCESS entries are one INSERT (outside a test's

@@ -50,6 +50,7 @@ from equityhub.people.models import (
 from equityhub.places import services as places_services
 from equityhub.places.models import Area
 from equityhub.plunge import demo as plunge_demo
+from equityhub.programs import demo as programs_demo
 from equityhub.volunteering import demo as volunteering_demo
 
 DEMOGRAPHICS_PERMISSION = ("people", "view_demographicprofile")
@@ -136,6 +137,7 @@ def load_demo(*, people_count: int, seed: int) -> LoadResult:
         created.update(volunteering_demo.load(actor=admin, seed=seed, today=today))
         created.update(plunge_demo.load(actor=admin, seed=seed, today=today))
         created.update(partnerships_demo.load(actor=admin, seed=seed, today=today))
+        created.update(programs_demo.load(actor=admin, seed=seed, today=today))
         created.update(_import_shared_boundaries(actor=admin))
         if created:
             record(
@@ -227,9 +229,10 @@ def _ensure_login(
         created["people"] += 1
     scope = organizations[login.scope] if login.scope else None
     scope_type = ContentType.objects.get_for_model(scope) if scope is not None else None
-    # A role scoped to a volunteering site is granted by the volunteering demo, with the site.
+    # A role scoped to a volunteering site or a pathway program is granted by that demo.
     if (
         not login.site
+        and not login.program
         and not RoleAssignment.objects.filter(
             user=user, role=login.role, scope_type=scope_type, scope_id=scope.pk if scope else None
         ).exists()
@@ -440,6 +443,7 @@ class Command(BaseCommand):
         self.stdout.write(volunteering_demo.summary())
         self.stdout.write(plunge_demo.summary())
         self.stdout.write(partnerships_demo.summary())
+        self.stdout.write(programs_demo.summary())
 
     def _print_logins(self) -> None:
         self.stdout.write("")

@@ -1,0 +1,1 @@
+"""The pathway programs' commands: `import-milestones`."""
