@@ -70,6 +70,7 @@ from equityhub.programs.models import (
     Review,
     Score,
 )
+from equityhub.programs.services_consent import clean_text
 
 S = Application.Status
 APPROVAL = Application.Approval
@@ -104,17 +105,6 @@ def _clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
         raise ServiceError(
             messages[0], field=None if name == "__all__" else name, code="invalid"
         ) from None
-
-
-def _text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ServiceError(_("This field is required."), field=field)
-    if len(text) > max_length:
-        raise ServiceError(
-            _("Keep this under %(max)d characters.") % {"max": max_length}, field=field
-        )
-    return text
 
 
 def _mail(address: str, subject: str, body: str) -> None:
@@ -267,8 +257,8 @@ def create_criterion(
             position = (last or 0) + 1
         criterion = Criterion(
             cycle=locked,
-            name=_text(name, field="name", max_length=200, required=True),
-            description=_text(description, field="description", max_length=5000),
+            name=clean_text(name, field="name", max_length=200, required=True),
+            description=clean_text(description, field="description", max_length=5000),
             weight=_decimal(weight),
             max_score=max_score,
             position=position,
@@ -306,7 +296,7 @@ def update_criterion(*, criterion: Criterion, actor: Any, **changes: Any) -> Cri
         for name, given in changes.items():
             value = given
             if name in {"name", "description"}:
-                value = _text(
+                value = clean_text(
                     given,
                     field=name,
                     max_length=200 if name == "name" else 5000,
@@ -368,7 +358,7 @@ def declare_conflict(
             % {"user": reviewer.email, "program": program.name},
             field="reviewer",
         )
-    reason = _text(reason, field="reason", max_length=300)
+    reason = clean_text(reason, field="reason", max_length=300)
     with transaction.atomic():
         locked, _cycle = _lock_both(application)
         review = (
@@ -665,7 +655,7 @@ def submit_review(
     """
     if getattr(actor, "pk", None) != review.reviewer_id:
         raise NotAllowed(_("Only the assigned reviewer may score this review."))
-    comments = _text(comments, field="comments", max_length=MAX_COMMENTS)
+    comments = clean_text(comments, field="comments", max_length=MAX_COMMENTS)
     with transaction.atomic():
         locked = (
             Review.objects.select_for_update()
@@ -747,7 +737,7 @@ def decide(*, application: Application, actor: Any, outcome: str, note: str = ""
     _require_staff(actor)
     if outcome not in OUTCOMES:
         raise ServiceError(_("Choose accepted, waitlisted or rejected."), field="outcome")
-    note = _text(note, field="note", max_length=MAX_NOTE)
+    note = clean_text(note, field="note", max_length=MAX_NOTE)
     try:
         with transaction.atomic():
             return _decide_locked(application, actor, outcome, note)
@@ -834,7 +824,7 @@ def release_seat(
         raise NotAllowed(_("Only the applicant or the program office may do this."))
     if status not in RELEASE_STATUSES:
         raise ServiceError(_("Choose declined or withdrawn."), field="status")
-    reason = _text(reason, field="reason", max_length=MAX_NOTE)
+    reason = clean_text(reason, field="reason", max_length=MAX_NOTE)
     with transaction.atomic():
         locked, cycle = _lock_both(application)
         _release_locked(locked, cycle, actor=actor, status=status, reason=reason)
@@ -924,8 +914,8 @@ def request_director_approval(
     """
     if not (is_program_staff(actor) or _is_applicant(actor, application)):
         raise NotAllowed(_("Only the applicant or the program office may do this."))
-    name = _text(director_name, field="director_name", max_length=200, required=True)
-    email = _text(director_email, field="director_email", max_length=254, required=True)
+    name = clean_text(director_name, field="director_name", max_length=200, required=True)
+    email = clean_text(director_email, field="director_email", max_length=254, required=True)
     try:
         validate_email(email)
     except ValidationError:
@@ -999,7 +989,7 @@ def answer_director_request(
     releases the seat: the application becomes declined); the seat count; audit
     `programs.director.answered`; on commit, an e-mail to the applicant in their language.
     """
-    note = _text(note, field="note", max_length=500)
+    note = clean_text(note, field="note", max_length=500)
     found = director_request_for_token(token)
     if found is None:
         raise _link_refused()
@@ -1178,8 +1168,8 @@ def save_letter_template(
         raise ServiceError(_("Choose accepted, waitlisted or rejected."), field="outcome")
     if language not in dict(settings.LANGUAGES):
         raise ServiceError(_("Choose English or Spanish."), field="language")
-    subject = _text(subject, field="subject", max_length=200, required=True)
-    body = _text(body, field="body", max_length=20000, required=True)
+    subject = clean_text(subject, field="subject", max_length=200, required=True)
+    body = clean_text(body, field="body", max_length=20000, required=True)
     check_placeholders(subject, field="subject")
     check_placeholders(body, field="body")
     with transaction.atomic():
