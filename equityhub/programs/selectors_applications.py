@@ -374,13 +374,13 @@ def _eligibility_problems(
     on = eligibility_date(cycle)
     ages_checked = program.min_age is not None or program.max_age is not None
     if person.date_of_birth is None:
-        if ages_checked or program.stage == Program.Stage.K12:
-            problems.append(
-                Problem(
-                    "date_of_birth",
-                    _("Add your date of birth to your profile: this program needs it."),
-                )
+        # Every program needs it: without it nobody can tell whether a guardian must consent.
+        problems.append(
+            Problem(
+                "date_of_birth",
+                _("Add your date of birth to your profile: this program needs it."),
             )
+        )
     elif ages_checked:
         age = person.age_on(on) or 0
         if program.min_age is not None and age < program.min_age:

@@ -96,6 +96,9 @@ def _date(value: Any, *, field: str) -> dt.date:
 def _moment(value: Any, *, field: str) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise ServiceError(_("Give a date and time."), field=field)
+    # The year first: converting a time near year 1 or 9999 to the office's zone overflows.
+    if not EARLIEST.year <= value.year <= LATEST.year:
+        raise ServiceError(_("Give a date between 1900 and 2100."), field=field)
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.get_default_timezone())
     if not EARLIEST <= timezone.localtime(value).date() <= LATEST:

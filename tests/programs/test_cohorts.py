@@ -683,3 +683,15 @@ def test_stipends_and_capstones_through_the_pages(
     assert client.get(capstone).status_code == 200
     assert client.post(capstone, {"title": "Soil microbes", "summary": ""}).status_code == 302
     assert Capstone.objects.get().title == "Soil microbes"
+
+
+def test_a_session_near_year_1_or_9999_is_refused_with_a_reason_not_a_crash(
+    coordinator: Any, cycle: Any
+) -> None:
+    for moment in (
+        dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC),
+    ):
+        with pytest.raises(ServiceError) as error:
+            services.add_session(actor=coordinator, cycle=cycle, title="Lab day", starts_at=moment)
+        assert error.value.field == "starts_at"
