@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from django.core.exceptions import ValidationError
 
 
 class ServiceError(Exception):
@@ -30,3 +33,16 @@ class Conflict(ServiceError):
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message, field=field, code="conflict")
+
+
+def clean_model(obj: Any, *, exclude: Iterable[str] = ()) -> None:
+    """The model's own field validation (lengths, choices, URLs, digits) before a service
+    saves it, as a ServiceError naming the first field at fault (constraints are left to the
+    database and to the service's own checks)."""
+    try:
+        obj.full_clean(exclude=list(exclude), validate_constraints=False)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ServiceError(
+            messages[0], field=None if field == "__all__" else field, code="invalid"
+        ) from None

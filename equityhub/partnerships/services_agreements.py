@@ -27,12 +27,11 @@ import hashlib
 import re
 import secrets
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any, Final
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -44,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from equityhub.audit.services import diff, record, snapshot
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
+from equityhub.core.exceptions import clean_model as _clean
 from equityhub.core.tasks import send_email
 from equityhub.partnerships.access import (
     can_edit_agreement,
@@ -96,16 +96,6 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude), validate_constraints=False)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ServiceError(
-            messages[0], field=None if field == "__all__" else field, code="invalid"
-        ) from None
 
 
 def _lock(agreement: Agreement) -> Agreement:

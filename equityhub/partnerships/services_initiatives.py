@@ -21,13 +21,13 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from equityhub.audit.services import diff, record, snapshot
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
+from equityhub.core.exceptions import clean_model as _clean
 from equityhub.partnerships.access import (
     can_edit_initiative,
     can_report_on_initiative,
@@ -90,18 +90,6 @@ MAX_VALUE = 2_147_483_647  # a PositiveIntegerField on every database
 MAX_NOTE = 2000
 MAX_PERIOD = relativedelta(years=1)
 MIN_PERIOD_YEAR = 1900
-
-
-def _clean(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
-    """The model's own field validation (lengths, choices, URLs, digits), as a ServiceError
-    naming the first field at fault."""
-    try:
-        obj.full_clean(exclude=list(exclude), validate_constraints=False)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ServiceError(
-            messages[0], field=None if field == "__all__" else field, code="invalid"
-        ) from None
 
 
 def _lock(model: type[models.Model], pk: int) -> None:

@@ -9,16 +9,15 @@ their own organization owns as done, and reopen one they marked done; nothing el
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any, Final
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from equityhub.audit.services import diff, record, snapshot
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
+from equityhub.core.exceptions import clean_model as _clean
 from equityhub.partnerships.access import is_consortium_staff, partner_organization_ids
 from equityhub.partnerships.models import ActionItem, Meeting, MeetingAttendance
 from equityhub.people.models import Organization, Person
@@ -42,16 +41,6 @@ ITEM_EDITABLE: Final = frozenset(
 # stored (OverflowError), or read back on PostgreSQL.
 FIRST_DAY: Final = dt.date(1900, 1, 1)
 LAST_DAY: Final = dt.date(2100, 12, 31)
-
-
-def _clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude), validate_constraints=False)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ServiceError(
-            messages[0], field=None if field == "__all__" else field, code="invalid"
-        ) from None
 
 
 def _require_staff(actor: Any) -> None:

@@ -15,7 +15,6 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from equityhub.accounts.rules import is_office_staff
 from equityhub.audit.services import diff, record, snapshot
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
+from equityhub.core.exceptions import clean_model as _clean
 from equityhub.lib import grouping, rotation
 from equityhub.people.models import Person
 from equityhub.people.selectors import person_of
@@ -51,16 +51,6 @@ MAX_INVITE_ROWS = 5000
 def _require_office(actor: Any) -> None:
     if not is_office_staff(actor):
         raise NotAllowed(_("Only office staff may plan the Medical Plunge."))
-
-
-def _clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude), validate_constraints=False)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ServiceError(
-            messages[0], field=None if field == "__all__" else field, code="invalid"
-        ) from None
 
 
 # -- the week ----------------------------------------------------------------------------------

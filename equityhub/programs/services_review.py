@@ -30,9 +30,7 @@ applicant can take up the seat only once approved; a refusal releases the seat.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
-import secrets
 import string
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -55,6 +53,7 @@ from django.utils.translation import gettext as _
 from equityhub.accounts.models import Role, RoleAssignment, User
 from equityhub.audit.services import diff, record, snapshot
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
+from equityhub.core.exceptions import clean_model as _clean
 from equityhub.core.tasks import send_email
 from equityhub.lib.assignment import plan_assignment
 from equityhub.people.selectors import person_of
@@ -70,7 +69,7 @@ from equityhub.programs.models import (
     Review,
     Score,
 )
-from equityhub.programs.services_consent import clean_text
+from equityhub.programs.services_consent import clean_text, hash_token, new_token
 
 S = Application.Status
 APPROVAL = Application.Approval
@@ -86,7 +85,6 @@ DECIDING: Final = frozenset(
 )
 CRITERION_FIELDS: Final = ["name", "description", "weight", "max_score", "position"]
 LETTER_FIELDS: Final = ("name", "program", "cycle", "waitlist_position")
-TOKEN_BYTES: Final = 32  # 256 random bits: 43 URL-safe characters
 TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{20,200}")
 DIRECTOR_LINK_DAYS: Final = 14
 MAX_NOTE: Final = 2000
@@ -95,16 +93,6 @@ WAITLIST_OFFSET: Final = 1_000_000
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude), validate_constraints=False)
-    except ValidationError as error:
-        name, messages = next(iter(error.message_dict.items()))
-        raise ServiceError(
-            messages[0], field=None if name == "__all__" else name, code="invalid"
-        ) from None
 
 
 def _mail(address: str, subject: str, body: str) -> None:
@@ -125,10 +113,6 @@ def _require_staff(actor: Any) -> None:
 def _is_applicant(actor: Any, application: Application) -> bool:
     person = person_of(actor)
     return person is not None and person.pk == application.applicant_id
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _lock_application(application_id: int) -> Application:
@@ -921,7 +905,7 @@ def request_director_approval(
     except ValidationError:
         raise ServiceError(_("Enter a valid e-mail address."), field="director_email") from None
     now = timezone.now()
-    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    raw, digest = new_token()
     with transaction.atomic():
         locked, _cycle = _lock_both(application)
         if not locked.cycle.program.needs_director_approval:
@@ -933,7 +917,7 @@ def request_director_approval(
             application=locked,
             director_name=name,
             director_email=email,
-            digest=hash_token(raw),
+            digest=digest,
             sent_at=now,
             expires_at=now + dt.timedelta(days=DIRECTOR_LINK_DAYS),
         )

@@ -25,7 +25,6 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -35,6 +34,7 @@ from django.utils.translation import gettext as _
 from equityhub.accounts.rules import is_office_staff
 from equityhub.audit.services import diff, record, snapshot
 from equityhub.core.exceptions import Conflict, NotAllowed, ServiceError
+from equityhub.core.exceptions import clean_model as _clean
 from equityhub.core.tasks import send_email
 from equityhub.lib.safe_export import write_csv, write_xlsx
 from equityhub.people.models import Person
@@ -77,16 +77,6 @@ class Ineligible(ServiceError):
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _clean(obj: Any, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude), validate_constraints=False)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ServiceError(
-            messages[0], field=None if field == "__all__" else field, code="invalid"
-        ) from None
 
 
 def _mail(to: Iterable[str], subject: str, body: str) -> None:
